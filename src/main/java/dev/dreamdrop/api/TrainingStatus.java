@@ -1,0 +1,68 @@
+package dev.dreamdrop.api;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The statuses a job goes through: DreamDrop's own intake states, the eight training statuses the
+ * API documents (in order), and the terminal states the API does not document but DreamDrop needs.
+ * A job only ever moves forward in {@link #rank(String)}; terminal statuses are final.
+ */
+public final class TrainingStatus {
+
+    /** The API's documented training statuses, in the order a training walks through them. */
+    public static final List<String> TRAINING_STEPS = List.of(
+            "deploying_gpu", "training_started", "training_success", "trained_model_compressing",
+            "trained_model_uploading", "trained_model_uploaded", "deploying_model", "model_ready");
+
+    public static final String CLAIMED = "claimed";
+    public static final String SUBMITTING = "submitting";
+    public static final String UNKNOWN_OUTCOME = "unknown_outcome";
+    public static final String REJECTED = "rejected";
+    public static final String MODEL_READY = "model_ready";
+    public static final String FAILED = "failed";
+    public static final String CANCELLED = "cancelled";
+    public static final String TIMED_OUT = "timed_out";
+
+    private static final Set<String> TERMINAL = Set.of(MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
+
+    private TrainingStatus() {
+    }
+
+    public static boolean isTerminal(String status) {
+        return TERMINAL.contains(status);
+    }
+
+    public static boolean isTrainingStep(String status) {
+        return TRAINING_STEPS.contains(status);
+    }
+
+    /** 1-based step number of a training status (1..8), or 0 for anything else. */
+    public static int step(String status) {
+        return TRAINING_STEPS.indexOf(status) + 1;
+    }
+
+    /**
+     * Progress order used to refuse regressions. Unknown strings rank with {@code unknown_outcome}
+     * so that they are recorded but never move a training job backwards or forwards.
+     */
+    public static int rank(String status) {
+        if (status == null) {
+            return -1;
+        }
+        switch (status) {
+            case CLAIMED:
+                return 0;
+            case SUBMITTING:
+                return 1;
+            case UNKNOWN_OUTCOME:
+                return 2;
+            default:
+                if (isTerminal(status)) {
+                    return 100;
+                }
+                int step = step(status);
+                return step == 0 ? 2 : 10 + step;
+        }
+    }
+}

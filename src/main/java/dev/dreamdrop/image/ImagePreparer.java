@@ -1,0 +1,241 @@
+package dev.dreamdrop.image;
+
+import com.drew.imaging.ImageMetadataReader;
+import com.drew.imaging.ImageProcessingException;
+import com.drew.metadata.Metadata;
+import com.drew.metadata.exif.ExifIFD0Directory;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
+import java.awt.Graphics2D;
+import java.awt.Rectangle;
+import java.awt.RenderingHints;
+import java.awt.geom.AffineTransform;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Turns a photo into the 512x512 JPEG the training API wants: centre square, EXIF orientation applied,
+ * good-quality downscaling, no metadata at all in the result (GPS and camera data never leave).
+ *
+ * <p>Memory stays bounded whatever the photo: the header is read first and a photo over the pixel limit is
+ * refused before decoding (decompression bombs), and only the centre square is decoded, subsampled while
+ * reading to at most {@code 2 x 512} per side, so a 100-megapixel photo costs no more than a small one.
+ */
+public class ImagePreparer {
+
+    public static final int SIZE = 512;
+    /**
+     * Readers that honour a source region. The WebP reader (TwelveMonkeys 3.12) ignores the region's offset in
+     * lossless files, so WebP is decoded whole, subsampled, and cropped after.
+     */
+    private static final Set<String> REGION_READERS = Set.of("jpeg", "jpg", "png");
+    /** Decoded side at most this many times the target, then halved down with bilinear steps. */
+    private static final int DECODE_FACTOR = 2;
+
+    private final int minSide;
+    private final long maxPixels;
+    private final float jpegQuality;
+
+    /**
+     * @param minSide   shortest side a photo must have (at least 512 for a crop without upscaling)
+     * @param maxPixels photos with more pixels than this are refused without being decoded
+     */
+    public ImagePreparer(int minSide, long maxPixels, float jpegQuality) {
+        this.minSide = minSide;
+        this.maxPixels = maxPixels;
+        this.jpegQuality = jpegQuality;
+    }
+
+    /** Reads only the header: format and dimensions, checked against the limits. */
+    public ImageInfo inspect(Path photo) throws ImageProblem {
+        try (ImageInputStream in = ImageIO.createImageInputStream(photo.toFile())) {
+            ImageReader reader = readerFor(in);
+            try {
+                reader.setInput(in, true, true);
+                ImageInfo info = new ImageInfo(reader.getFormatName().toLowerCase(Locale.ROOT),
+                        reader.getWidth(0), reader.getHeight(0));
+                checkLimits(info);
+                return info;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ImageProblem("is not a readable image (" + describe(e) + "); use a JPEG, PNG or WebP photo");
+        }
+    }
+
+    /** Prepares {@code photo} and writes the 512x512 JPEG to {@code target}. */
+    public void prepare(Path photo, Path target) throws ImageProblem {
+        int orientation = exifOrientation(photo);
+        BufferedImage square;
+        try (ImageInputStream in = ImageIO.createImageInputStream(photo.toFile())) {
+            ImageReader reader = readerFor(in);
+            try {
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                checkLimits(new ImageInfo(reader.getFormatName(), width, height));
+                int side = Math.min(width, height);
+                Rectangle centre = new Rectangle((width - side) / 2, (height - side) / 2, side, side);
+                ImageReadParam param = reader.getDefaultReadParam();
+                int subsampling = Math.max(1, side / (SIZE * DECODE_FACTOR));
+                param.setSourceSubsampling(subsampling, subsampling, 0, 0);
+                boolean decodeCentreOnly = REGION_READERS.contains(reader.getFormatName().toLowerCase(Locale.ROOT));
+                if (decodeCentreOnly) {
+                    param.setSourceRegion(centre);
+                }
+                BufferedImage decoded = reader.read(0, param);
+                square = decodeCentreOnly ? decoded : centreSquare(decoded);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ImageProblem("could not be decoded (" + describe(e) + "); the file may be damaged");
+        }
+        BufferedImage scaled = scaleTo(toRgb(square), SIZE);
+        write(orient(scaled, orientation), target);
+    }
+
+    private static BufferedImage centreSquare(BufferedImage image) {
+        int side = Math.min(image.getWidth(), image.getHeight());
+        return image.getSubimage((image.getWidth() - side) / 2, (image.getHeight() - side) / 2, side, side);
+    }
+
+    private void checkLimits(ImageInfo info) throws ImageProblem {
+        if ((long) info.width() * info.height() > maxPixels) {
+            throw new ImageProblem(String.format("is %dx%d, more than the %d megapixels allowed; "
+                    + "scale it down before dropping it", info.width(), info.height(), maxPixels / 1_000_000));
+        }
+        if (Math.min(info.width(), info.height()) < minSide) {
+            throw new ImageProblem(String.format("is %dx%d, too small: its shorter side must be at least %d pixels "
+                    + "for a sharp %dx%d crop; use a larger photo", info.width(), info.height(), minSide, SIZE, SIZE));
+        }
+    }
+
+    private static ImageReader readerFor(ImageInputStream in) throws IOException {
+        if (in == null) {
+            throw new IOException("cannot open");
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new IOException("unknown format");
+        }
+        return readers.next();
+    }
+
+    /** EXIF orientation 1..8; 1 when absent or unreadable (the photo is then taken as stored). */
+    static int exifOrientation(Path photo) {
+        try (InputStream in = Files.newInputStream(photo)) {
+            Metadata metadata = ImageMetadataReader.readMetadata(in);
+            ExifIFD0Directory exif = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
+            if (exif != null && exif.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
+                int orientation = exif.getInt(ExifIFD0Directory.TAG_ORIENTATION);
+                return orientation >= 1 && orientation <= 8 ? orientation : 1;
+            }
+        } catch (IOException | ImageProcessingException | com.drew.metadata.MetadataException | RuntimeException e) {
+            return 1;
+        }
+        return 1;
+    }
+
+    private static BufferedImage toRgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB) {
+            return image;
+        }
+        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = rgb.createGraphics();
+        // transparent pixels become white rather than black
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
+        g.drawImage(image, 0, 0, null);
+        g.dispose();
+        return rgb;
+    }
+
+    /** Halves with bilinear filtering until within 2x of the target, then one bicubic step: no aliasing. */
+    static BufferedImage scaleTo(BufferedImage image, int size) {
+        BufferedImage current = image;
+        while (current.getWidth() >= size * 2) {
+            current = resize(current, current.getWidth() / 2, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        }
+        return current.getWidth() == size ? current : resize(current, size, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+    }
+
+    private static BufferedImage resize(BufferedImage image, int size, Object interpolation) {
+        BufferedImage result = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = result.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, interpolation);
+        g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+        g.drawImage(image, 0, 0, size, size, null);
+        g.dispose();
+        return result;
+    }
+
+    /** Applies an EXIF orientation (1..8) to a square image. */
+    static BufferedImage orient(BufferedImage square, int orientation) {
+        if (orientation == 1) {
+            return square;
+        }
+        int n = square.getWidth();
+        // (m00, m10, m01, m11, m02, m12): x' = m00 x + m01 y + m02, y' = m10 x + m11 y + m12
+        AffineTransform t = switch (orientation) {
+            case 2 -> new AffineTransform(-1, 0, 0, 1, n, 0);
+            case 3 -> new AffineTransform(-1, 0, 0, -1, n, n);
+            case 4 -> new AffineTransform(1, 0, 0, -1, 0, n);
+            case 5 -> new AffineTransform(0, 1, 1, 0, 0, 0);
+            case 6 -> new AffineTransform(0, 1, -1, 0, n, 0);
+            case 7 -> new AffineTransform(0, -1, -1, 0, n, n);
+            case 8 -> new AffineTransform(0, -1, 1, 0, 0, n);
+            default -> new AffineTransform();
+        };
+        BufferedImage result = new BufferedImage(n, n, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = result.createGraphics();
+        g.drawImage(square, t, null);
+        g.dispose();
+        return result;
+    }
+
+    private void write(BufferedImage image, Path target) throws ImageProblem {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(target))) {
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(jpegQuality);
+            writer.setOutput(out);
+            // no metadata is passed on: the result carries nothing from the original file
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new ImageProblem("could not be written as a prepared image: " + e.getMessage());
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** Format and dimensions read from a photo's header. */
+    public record ImageInfo(String format, int width, int height) {
+    }
+
+    /** A photo that cannot be used; the message completes a sentence that starts with the file name. */
+    public static class ImageProblem extends Exception {
+        public ImageProblem(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.dreamdrop.intake;
+
+import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.StatusChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Watches the inbox folder for sets that are ready (a {@code READY} file, or nothing changed for the quiet
+ * period) and claims each in the journal, once. Also picks up what a previous run left half done.
+ */
+public class FolderInbox {
+
+    public static final String SOURCE = "folder";
+    public static final String READY_FILE = "READY";
+    private static final Logger LOG = LoggerFactory.getLogger(FolderInbox.class);
+
+    private final SetFolders folders;
+    private final Journal journal;
+    private final Duration quietPeriod;
+    private boolean leftoversQueued;
+
+    public FolderInbox(SetFolders folders, Journal journal, Duration quietPeriod) {
+        this.folders = folders;
+        this.journal = journal;
+        this.quietPeriod = quietPeriod;
+    }
+
+    /**
+     * Claims every ready set in the inbox. On the first call it also returns the sets a previous run had
+     * claimed but not yet submitted, so that a restart neither loses nor repeats them.
+     *
+     * @return ids of the jobs to prepare and submit
+     */
+    public synchronized List<String> claimReadySets() {
+        List<String> jobIds = new ArrayList<>();
+        if (!leftoversQueued) {
+            journal.jobsInStatus(TrainingStatus.CLAIMED).stream()
+                    .filter(job -> SOURCE.equals(job.source()))
+                    .forEach(job -> jobIds.add(job.id()));
+            leftoversQueued = true;
+        }
+        try {
+            Files.createDirectories(folders.inbox());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the inbox folder " + folders.inbox(), e);
+        }
+        try (Stream<Path> entries = Files.list(folders.inbox())) {
+            for (Path dir : entries.sorted().toList()) {
+                String name = dir.getFileName().toString();
+                if (name.startsWith(".") || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        || journal.isActive(SOURCE, name) || !isReady(dir)) {
+                    continue;
+                }
+                journal.claim(SOURCE, name, fingerprint(dir)).ifPresent(job -> {
+                    LOG.info("Set {} claimed as job {}", name, job.id());
+                    jobIds.add(job.id());
+                });
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the inbox folder " + folders.inbox(), e);
+        }
+        return jobIds;
+    }
+
+    /**
+     * Jobs a previous run left in {@code submitting}: the API may or may not have started their training,
+     * so they become {@code unknown_outcome} (never resubmitted silently) and their sets are archived.
+     */
+    public List<StatusChange> settleInterruptedSubmissions() {
+        List<StatusChange> changes = new ArrayList<>();
+        for (Job job : journal.jobsInStatus(TrainingStatus.SUBMITTING)) {
+            if (SOURCE.equals(job.source())) {
+                folders.archive(job.setName());
+                LOG.warn("Set {} (job {}) was being submitted when DreamDrop stopped: outcome unknown."
+                        + " A webhook for it settles this; otherwise an operator decides.", job.setName(), job.id());
+                changes.add(journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "intake",
+                        "DreamDrop stopped while the training API was being called; not resubmitted to avoid"
+                                + " a second, billed training"));
+            }
+        }
+        return changes;
+    }
+
+    boolean isReady(Path dir) throws IOException {
+        if (Files.isRegularFile(dir.resolve(READY_FILE), LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
+        Instant latest = Files.getLastModifiedTime(dir).toInstant();
+        boolean hasFiles = false;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                hasFiles |= attributes.isRegularFile();
+                Instant modified = attributes.lastModifiedTime().toInstant();
+                latest = modified.isAfter(latest) ? modified : latest;
+            }
+        }
+        return hasFiles && latest.plus(quietPeriod).isBefore(Instant.now());
+    }
+
+    /** Names, sizes and times of the set's files: tells one drop of a set from another. */
+    static String fingerprint(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (Path file : files.sorted().toList()) {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                digest.update((file.getFileName() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(digest.digest()).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

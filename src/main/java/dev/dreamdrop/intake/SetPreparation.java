@@ -1,0 +1,122 @@
+package dev.dreamdrop.intake;
+
+import dev.dreamdrop.image.ImagePreparer;
+import dev.dreamdrop.image.PreparedImages;
+import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Checks a claimed set (manifest and every photo) and prepares its photos as 512x512 JPEGs. All problems
+ * of a set are collected, so that one rejection tells the person everything to fix.
+ */
+public class SetPreparation {
+
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp");
+    private static final Set<String> IGNORED = Set.of(FolderInbox.READY_FILE, "errors.json", "Thumbs.db", "desktop.ini");
+    private static final Logger LOG = LoggerFactory.getLogger(SetPreparation.class);
+
+    private final Journal journal;
+    private final SetFolders folders;
+    private final ManifestReader manifests;
+    private final ImagePreparer preparer;
+    private final PreparedImages preparedImages;
+    private final int maxImages;
+
+    public SetPreparation(Journal journal, SetFolders folders, ManifestReader manifests, ImagePreparer preparer,
+                          PreparedImages preparedImages, int maxImages) {
+        this.journal = journal;
+        this.folders = folders;
+        this.manifests = manifests;
+        this.preparer = preparer;
+        this.preparedImages = preparedImages;
+        this.maxImages = maxImages;
+    }
+
+    public PreparedSet prepare(String jobId) {
+        Job job = journal.find(jobId).orElseThrow(() -> new IllegalStateException("no job " + jobId));
+        Path setDir = folders.inInbox(job.setName());
+        List<SetProblem> problems = new ArrayList<>();
+        if (!Files.isDirectory(setDir, LinkOption.NOFOLLOW_LINKS)) {
+            problems.add(SetProblem.ofSet("the set's folder left the inbox before it was processed"));
+            return new PreparedSet(jobId, job.setName(), null, 0, problems);
+        }
+        TrainingSettings settings = manifests.read(setDir, problems);
+        List<Path> photos = photos(setDir, problems);
+        if (photos.isEmpty()) {
+            problems.add(SetProblem.ofSet("the set has no photos; add 7 to 8 .jpg, .jpeg, .png or .webp photos"
+                    + " of the subject"));
+        } else if (photos.size() > maxImages) {
+            problems.add(SetProblem.ofSet("the set has " + photos.size() + " photos, more than the " + maxImages
+                    + " allowed; keep the best 7 to 8"));
+        }
+        Path target = preparedImages.directoryFor(jobId);
+        for (Path photo : photos) {
+            try {
+                preparer.inspect(photo);
+            } catch (ImagePreparer.ImageProblem e) {
+                problems.add(SetProblem.ofFile(photo.getFileName().toString(), e.getMessage()));
+            }
+        }
+        int prepared = 0;
+        if (problems.isEmpty()) {
+            for (Path photo : photos) {
+                try {
+                    preparer.prepare(photo, target.resolve(PreparedImages.fileName(prepared)));
+                    prepared++;
+                } catch (ImagePreparer.ImageProblem e) {
+                    problems.add(SetProblem.ofFile(photo.getFileName().toString(), e.getMessage()));
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            preparedImages.discard(jobId);
+            LOG.info("Set {} (job {}) has {} problem(s) and will be rejected", job.setName(), jobId, problems.size());
+        } else {
+            LOG.info("Set {} (job {}): {} photos prepared", job.setName(), jobId, prepared);
+        }
+        return new PreparedSet(jobId, job.setName(), settings, prepared, problems);
+    }
+
+    private List<Path> photos(Path setDir, List<SetProblem> problems) {
+        List<Path> photos = new ArrayList<>();
+        try (Stream<Path> files = Files.list(setDir)) {
+            for (Path file : files.sorted().toList()) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(".") || IGNORED.contains(name) || ManifestReader.MANIFEST_NAMES.contains(name)
+                        || Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (Files.isSymbolicLink(file)) {
+                    problems.add(SetProblem.ofFile(name, "is a symbolic link; DreamDrop does not follow links,"
+                            + " copy the photo itself into the set"));
+                } else if (IMAGE_EXTENSIONS.contains(extension(name))) {
+                    photos.add(file);
+                } else {
+                    problems.add(SetProblem.ofFile(name, "is not a supported photo; use .jpg, .jpeg, .png or .webp"
+                            + " (convert it, or remove it from the set)"));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list set folder " + setDir, e);
+        }
+        return photos;
+    }
+
+    private static String extension(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.dreamdrop.journal;
+
+import java.time.Instant;
+
+/**
+ * One set and the training made from it, as the journal holds it.
+ *
+ * @param webhookToken unguessable token in the job's webhook URL
+ * @param imageToken   unguessable token in the job's self-hosted image links
+ */
+public record Job(String id, String source, String setName, String fingerprint, String status,
+                  String trainingId, String webhookToken, String imageToken, int imageCount,
+                  String requestJson, String error, Instant createdAt, Instant updatedAt, Instant submittedAt) {
+}

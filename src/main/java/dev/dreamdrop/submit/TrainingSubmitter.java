@@ -1,0 +1,134 @@
+package dev.dreamdrop.submit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dreamdrop.api.ApiResult;
+import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.image.PreparedImages;
+import dev.dreamdrop.intake.PreparedSet;
+import dev.dreamdrop.intake.SetFolders;
+import dev.dreamdrop.intake.SetProblem;
+import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.StatusChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Starts the training of a prepared set. The request is journalled and the set archived before the API is
+ * called, so a crash during the call leaves a job that is known to be "maybe submitted" and is never
+ * resubmitted silently. Transient failures are retried with backoff; permanent ones fail the set with the
+ * API's own words.
+ */
+public class TrainingSubmitter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingSubmitter.class);
+
+    private final Journal journal;
+    private final TrainingApiClient api;
+    private final SetFolders folders;
+    private final PreparedImages images;
+    private final String publicUrl;
+    private final RetryPolicy retry;
+
+    public TrainingSubmitter(Journal journal, TrainingApiClient api, SetFolders folders, PreparedImages images,
+                             String publicUrl, RetryPolicy retry) {
+        this.journal = journal;
+        this.api = api;
+        this.folders = folders;
+        this.images = images;
+        this.publicUrl = publicUrl;
+        this.retry = retry;
+    }
+
+    /** Rejects a set that failed validation: errors.json beside it in the failed folder, no API call. */
+    public StatusChange reject(PreparedSet set) {
+        folders.reject(set.setName(), set.problems());
+        return journal.fail(set.jobId(), TrainingStatus.REJECTED, "intake",
+                set.problems().size() + " problem(s), see errors.json in the failed folder");
+    }
+
+    public StatusChange submit(PreparedSet set) {
+        Job job = journal.find(set.jobId()).orElseThrow();
+        ObjectNode payload = FineTunePayload.build(set.settings(),
+                images.links(job.imageToken(), set.imageCount(), publicUrl),
+                publicUrl + "/webhook/" + job.webhookToken());
+        StatusChange submitting = journal.markSubmitting(job.id(), set.imageCount(), storedCopy(payload).toString());
+        if (!submitting.applied()) {
+            return submitting;
+        }
+        folders.archive(set.setName());
+        int attempts = 0;
+        int failedTryAgain = 0;
+        while (true) {
+            attempts++;
+            ApiResult result = api.call(FineTunePayload.PATH, payload);
+            switch (result.outcome()) {
+                case SUCCESS:
+                    return submitted(job, result);
+                case UNKNOWN_OUTCOME:
+                    LOG.warn("Set {} (job {}): outcome of the submission unknown: {}", job.setName(), job.id(),
+                            result.message());
+                    return journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "submit", result.message()
+                            + "; not resubmitted, since the training may have started and a second one would be"
+                            + " billed. A webhook for it settles this; otherwise an operator decides.");
+                case PERMANENT:
+                    return failed(job, "The training API refused the set: " + result.message());
+                case FAILED_TRY_AGAIN:
+                    if (++failedTryAgain > retry.maxFailedTryAgain()) {
+                        return failed(job, "The training API answered '" + result.message() + "' "
+                                + failedTryAgain + " times. Move the set back into the inbox to try again later.");
+                    }
+                    break;
+                default:
+                    if (attempts >= retry.maxAttempts()) {
+                        return failed(job, "The training API was unavailable for " + attempts
+                                + " attempts (last answer: " + result.message() + "). Nothing was trained;"
+                                + " move the set back into the inbox to try again.");
+                    }
+            }
+            Duration delay = retry.delayAfter(attempts, result.retryAfter());
+            LOG.info("Set {} (job {}): attempt {} not accepted ({}), retrying in {} ms", job.setName(), job.id(),
+                    attempts, result.message(), delay.toMillis());
+            sleep(delay);
+        }
+    }
+
+    private StatusChange submitted(Job job, ApiResult result) {
+        JsonNode body = result.body();
+        String trainingId = body.path("training_id").asText(body.path("model_id").asText(""));
+        if (trainingId.isBlank()) {
+            return journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "submit",
+                    "the API answered success without a training id: " + result.message());
+        }
+        String status = TrainingStatus.isTrainingStep(result.message()) ? result.message() : "deploying_gpu";
+        LOG.info("Set {} (job {}): training {} started", job.setName(), job.id(), trainingId);
+        return journal.markSubmitted(job.id(), trainingId, status, body.path("data").asText(""));
+    }
+
+    private StatusChange failed(Job job, String reason) {
+        LOG.warn("Set {} (job {}) failed: {}", job.setName(), job.id(), reason);
+        folders.reject(job.setName(), List.of(SetProblem.ofSet(reason)));
+        return journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
+    }
+
+    /** The request as it may be stored: everything the API got, but the key masked. */
+    private static ObjectNode storedCopy(ObjectNode payload) {
+        ObjectNode copy = payload.objectNode().put("key", "***");
+        copy.setAll(payload);
+        return copy;
+    }
+
+    private static void sleep(Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to retry", e);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.dreamdrop.webhook;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dreamdrop.api.ApiResult;
+import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.StatusChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * Takes the training API's webhook calls. The API signs nothing, so: the job is found by the unguessable token
+ * in the URL (unknown token: 404), the body must be strict JSON (400), must name the job's own training (409),
+ * and an end status ({@code model_ready}, {@code failed}) is confirmed with {@code fine_tune_status} before it is
+ * believed. Every event is journalled before the answer; duplicates and late deliveries are recorded but never
+ * move a job backwards.
+ */
+public class WebhookReceiver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookReceiver.class);
+
+    private final ObjectMapper json = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(JsonParser.Feature.ALLOW_COMMENTS);
+    private final Journal journal;
+    private final TrainingApiClient api;
+
+    public WebhookReceiver(Journal journal, TrainingApiClient api) {
+        this.journal = journal;
+        this.api = api;
+    }
+
+    public WebhookReceipt receive(String token, String body) {
+        Job job = token == null ? null : journal.findByWebhookToken(token).orElse(null);
+        if (job == null) {
+            return WebhookReceipt.refused(404, "unknown webhook");
+        }
+        JsonNode event;
+        try {
+            event = json.readTree(body == null ? "" : body);
+        } catch (IOException e) {
+            event = null;
+        }
+        if (event == null || !event.isObject() || !event.path("training_status").isTextual()
+                || !event.path("model_id").isTextual()) {
+            return WebhookReceipt.refused(400, "expected a JSON object with training_status and model_id");
+        }
+        String modelId = event.get("model_id").asText();
+        if (job.trainingId() != null && !job.trainingId().equals(modelId)) {
+            LOG.warn("Webhook for set {} (job {}) names another training; refused", job.setName(), job.id());
+            return WebhookReceipt.refused(409, "model_id does not belong to this webhook");
+        }
+        if (job.trainingId() == null) {
+            // the submission's answer was lost (unknown outcome) or has not been recorded yet: the token proves
+            // this training was started for this job
+            journal.adoptTrainingId(job.id(), modelId);
+        }
+        String reported = event.get("training_status").asText().trim();
+        String outcome = event.path("status").asText("").toLowerCase(Locale.ROOT);
+        String status = outcome.equals("failed") || outcome.equals("error") ? TrainingStatus.FAILED : reported;
+        String detail = printable(event.path("logs").asText(""));
+        if (TrainingStatus.isTerminal(status) && !TrainingStatus.isTerminal(job.status())) {
+            String confirmed = confirm(modelId);
+            if (confirmed != null && !confirmed.equals(status)) {
+                journal.record(job.id(), status, "webhook", "not confirmed by fine_tune_status, which says "
+                        + confirmed + "; " + detail);
+                status = confirmed;
+                detail = "fine_tune_status";
+                StatusChange change = journal.record(job.id(), status, "poll", detail);
+                return WebhookReceipt.accepted(change);
+            }
+        }
+        StatusChange change = journal.record(job.id(), status, "webhook", detail);
+        if (change.applied()) {
+            LOG.info("Set {} (job {}, training {}): {}", job.setName(), job.id(), modelId, status);
+        }
+        return WebhookReceipt.accepted(change);
+    }
+
+    /** The status the API itself reports for a training, or null when it cannot be asked right now. */
+    private String confirm(String trainingId) {
+        ApiResult result = api.trainingStatus(trainingId);
+        if (result.isSuccess()) {
+            return result.message();
+        }
+        if (result.body() != null && "failed".equals(result.body().path("status").asText())) {
+            return TrainingStatus.FAILED;
+        }
+        return null;
+    }
+
+    private static String printable(String text) {
+        String clean = text.replaceAll("[\\p{Cntrl}&&[^\\n\\t]]", "?");
+        return clean.length() > 2000 ? clean.substring(0, 2000) + "..." : clean;
+    }
+}
