@@ -188,9 +188,9 @@ public final class TrainingApiSandbox implements AutoCloseable {
         return List.copyOf(requests);
     }
 
-    /** The requests received on paths starting with {@code pathPrefix}. */
-    public List<RecordedRequest> requests(String pathPrefix) {
-        return requests.stream().filter(r -> r.path().startsWith(pathPrefix)).toList();
+    /** The requests received on exactly this path. */
+    public List<RecordedRequest> requests(String path) {
+        return requests.stream().filter(r -> r.path().equals(path)).toList();
     }
 
     public List<WebhookDelivery> webhooks() {
