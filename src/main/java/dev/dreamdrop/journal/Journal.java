@@ -41,6 +41,11 @@ public class Journal {
     /** Creates the tables when they do not exist yet. */
     public void createSchema() {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            if ("H2".equals(c.getMetaData().getDatabaseProductName())) {
+                // H2 otherwise writes commits to its file up to a second late, and a killed process would
+                // forget claims and submissions it had already acted on
+                s.execute("SET WRITE_DELAY 0");
+            }
             s.execute("CREATE TABLE IF NOT EXISTS jobs ("
                     + " id VARCHAR(36) PRIMARY KEY,"
                     + " source VARCHAR(16) NOT NULL,"
@@ -212,6 +217,19 @@ public class Journal {
         }
     }
 
+    /** Records an event that must not change the job, such as an end status the API did not confirm. */
+    public StatusChange note(String jobId, String status, String source, String detail) {
+        Job job = find(jobId).orElseThrow(() -> new JournalException("no job " + jobId, null));
+        StatusChange event = new StatusChange(jobId, job.setName(), status, source, detail, false, job.status(),
+                Instant.now());
+        try (Connection c = dataSource.getConnection()) {
+            insertEvent(c, event);
+        } catch (SQLException e) {
+            throw new JournalException("cannot record status " + status + " for job " + jobId, e);
+        }
+        return event;
+    }
+
     /** Every event recorded for a job, oldest first. */
     public List<StatusChange> events(String jobId) {
         List<StatusChange> events = new ArrayList<>();
@@ -249,6 +267,9 @@ public class Journal {
     static boolean isProgress(String current, String next) {
         if (TrainingStatus.isTerminal(current)) {
             return false;
+        }
+        if (TrainingStatus.REJECTED.equals(next)) {
+            return TrainingStatus.CLAIMED.equals(current);
         }
         if (TrainingStatus.UNKNOWN_OUTCOME.equals(next)) {
             return TrainingStatus.SUBMITTING.equals(current);

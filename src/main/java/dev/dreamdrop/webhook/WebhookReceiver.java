@@ -70,12 +70,11 @@ public class WebhookReceiver {
         if (TrainingStatus.isTerminal(status) && !TrainingStatus.isTerminal(job.status())) {
             String confirmed = confirm(modelId);
             if (confirmed != null && !confirmed.equals(status)) {
-                journal.record(job.id(), status, "webhook", "not confirmed by fine_tune_status, which says "
+                LOG.warn("Webhook for set {} (job {}) says {} but fine_tune_status says {}; believing the latter",
+                        job.setName(), job.id(), status, confirmed);
+                journal.note(job.id(), status, "webhook", "not confirmed by fine_tune_status, which says "
                         + confirmed + "; " + detail);
-                status = confirmed;
-                detail = "fine_tune_status";
-                StatusChange change = journal.record(job.id(), status, "poll", detail);
-                return WebhookReceipt.accepted(change);
+                return WebhookReceipt.accepted(journal.record(job.id(), confirmed, "poll", "fine_tune_status"));
             }
         }
         StatusChange change = journal.record(job.id(), status, "webhook", detail);
