@@ -2,6 +2,8 @@ package dev.dreamdrop.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -69,7 +71,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
             "Deploying model",
             "Model loaded successfully");
 
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private final SecureRandom random = new SecureRandom();
     private final HttpServer server;
     private final ExecutorService serverThreads;
@@ -227,7 +230,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
     // ---------------------------------------------------------------- HTTP
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
+        try {
             String path = exchange.getRequestURI().getPath();
             String body = readBody(exchange);
             if (path.startsWith("/generations/")) {
@@ -259,6 +262,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
             send(exchange, answer.has("http_status") ? answer.remove("http_status").asInt() : 200, answer);
         } catch (RuntimeException e) {
             send(exchange, 500, error("Server Error"));
+        } finally {
+            exchange.close();
         }
     }
 
