@@ -5,6 +5,7 @@ import org.apache.camel.util.TimeUtils;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * Typed access to DreamDrop's configuration keys (config/application.properties, each overridable by its
@@ -24,40 +25,21 @@ public final class Settings {
     }
 
     public int integer(String key) {
-        String value = text(key);
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "a whole number");
-        }
+        return parsed(key, Integer::parseInt, "a whole number");
     }
 
     public long longValue(String key) {
-        String value = text(key);
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "a whole number");
-        }
+        return parsed(key, Long::parseLong, "a whole number");
     }
 
     public float decimal(String key) {
-        String value = text(key);
-        try {
-            return Float.parseFloat(value);
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "a decimal number");
-        }
+        return parsed(key, Float::parseFloat, "a decimal number");
     }
 
     /** A duration written like {@code 30s}, {@code 500ms}, {@code 2m}, {@code 24h} or a number of milliseconds. */
     public Duration duration(String key) {
-        String value = text(key);
-        try {
-            return Duration.ofMillis(TimeUtils.toMilliSeconds(value));
-        } catch (RuntimeException e) {
-            throw invalid(key, value, "a duration such as 30s, 500ms, 2m or 24h");
-        }
+        return parsed(key, value -> Duration.ofMillis(TimeUtils.toMilliSeconds(value)),
+                "a duration such as 30s, 500ms, 2m or 24h");
     }
 
     public Path path(String key) {
@@ -72,6 +54,15 @@ public final class Settings {
     public String optional(String key) {
         String value = text(key);
         return value.isEmpty() ? null : value;
+    }
+
+    private <T> T parsed(String key, Function<String, T> parser, String expected) {
+        String value = text(key);
+        try {
+            return parser.apply(value);
+        } catch (RuntimeException e) {
+            throw invalid(key, value, expected);
+        }
     }
 
     private static IllegalArgumentException invalid(String key, String value, String expected) {

@@ -101,6 +101,7 @@ class CrashRestartTest {
             }
             String log = Files.readString(LOGS.resolve("first-run.log")) + Files.readString(LOGS.resolve("second-run.log"));
             assertTrue(log.contains("Set set-0"), "the process logs were captured");
+            assertFalse(log.contains(RunningDreamDrop.API_KEY), "API key in the log output");
         }
     }
 
