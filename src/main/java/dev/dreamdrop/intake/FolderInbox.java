@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * Watches the inbox folder for sets that are ready (a {@code READY} file, or nothing changed for the quiet
- * period) and claims each in the journal, once. Also picks up what a previous run left half done.
+ * period) and claims each in the journal, once. Also finds what an earlier run left half done.
  */
 public class FolderInbox {
 
@@ -36,7 +36,8 @@ public class FolderInbox {
     private final SetFolders folders;
     private final Journal journal;
     private final Duration quietPeriod;
-    private boolean leftoversQueued;
+    /** Jobs last touched before this instant were left by an earlier run of DreamDrop. */
+    private final Instant startedAt = Instant.now();
 
     public FolderInbox(SetFolders folders, Journal journal, Duration quietPeriod) {
         this.folders = folders;
@@ -45,19 +46,12 @@ public class FolderInbox {
     }
 
     /**
-     * Claims every ready set in the inbox. On the first call it also returns the sets a previous run had
-     * claimed but not yet submitted, so that a restart neither loses nor repeats them.
+     * Claims every ready set in the inbox.
      *
      * @return ids of the jobs to prepare and submit
      */
-    public synchronized List<String> claimReadySets() {
+    public List<String> claimReadySets() {
         List<String> jobIds = new ArrayList<>();
-        if (!leftoversQueued) {
-            journal.jobsInStatus(TrainingStatus.CLAIMED).stream()
-                    .filter(job -> SOURCE.equals(job.source()))
-                    .forEach(job -> jobIds.add(job.id()));
-            leftoversQueued = true;
-        }
         try {
             Files.createDirectories(folders.inbox());
         } catch (IOException e) {
@@ -81,6 +75,14 @@ public class FolderInbox {
         return jobIds;
     }
 
+    /** Sets an earlier run had claimed but not yet submitted: they are prepared and submitted now. */
+    public List<String> resumeInterruptedClaims() {
+        return journal.jobsInStatus(TrainingStatus.CLAIMED).stream()
+                .filter(job -> SOURCE.equals(job.source()) && job.updatedAt().isBefore(startedAt))
+                .map(Job::id)
+                .toList();
+    }
+
     /**
      * Jobs a previous run left in {@code submitting}: the API may or may not have started their training,
      * so they become {@code unknown_outcome} (never resubmitted silently) and their sets are archived.
@@ -88,7 +90,7 @@ public class FolderInbox {
     public List<StatusChange> settleInterruptedSubmissions() {
         List<StatusChange> changes = new ArrayList<>();
         for (Job job : journal.jobsInStatus(TrainingStatus.SUBMITTING)) {
-            if (SOURCE.equals(job.source())) {
+            if (SOURCE.equals(job.source()) && job.updatedAt().isBefore(startedAt)) {
                 folders.archive(job.setName());
                 LOG.warn("Set {} (job {}) was being submitted when DreamDrop stopped: outcome unknown."
                         + " A webhook for it settles this; otherwise an operator decides.", job.setName(), job.id());

@@ -40,10 +40,14 @@ public class SetFolders {
         return move(inInbox(setName), archive, setName);
     }
 
-    /** Moves a set (from the inbox, or from the archive after a failed submission) to the failed folder. */
+    /** Moves a set from the inbox to the failed folder, with its errors.json; returns where it went. */
     public Path reject(String setName, List<SetProblem> problems) {
-        Path from = Files.isDirectory(inInbox(setName)) ? inInbox(setName) : archive.resolve(setName);
-        Path to = move(from, failed, setName);
+        return reject(inInbox(setName), setName, problems);
+    }
+
+    /** Moves a set from wherever it is (e.g. the archive, after a failed submission) to the failed folder. */
+    public Path reject(Path setDir, String setName, List<SetProblem> problems) {
+        Path to = move(setDir, failed, setName);
         if (to != null) {
             writeErrors(to, setName, problems);
         }
@@ -67,7 +71,7 @@ public class SetFolders {
 
     /** A rename within one file system: a set is never half-moved. An older set of the same name is kept. */
     private static Path move(Path from, Path toParent, String setName) {
-        if (!Files.isDirectory(from)) {
+        if (from == null || !Files.isDirectory(from)) {
             return null;
         }
         try {

@@ -15,6 +15,7 @@ import dev.dreamdrop.journal.StatusChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -61,7 +62,7 @@ public class TrainingSubmitter {
         if (!submitting.applied()) {
             return submitting;
         }
-        folders.archive(set.setName());
+        Path archived = folders.archive(set.setName());
         int attempts = 0;
         int failedTryAgain = 0;
         while (true) {
@@ -77,16 +78,16 @@ public class TrainingSubmitter {
                             + "; not resubmitted, since the training may have started and a second one would be"
                             + " billed. A webhook for it settles this; otherwise an operator decides.");
                 case PERMANENT:
-                    return failed(job, "The training API refused the set: " + result.message());
+                    return failed(job, archived, "The training API refused the set: " + result.message());
                 case FAILED_TRY_AGAIN:
                     if (++failedTryAgain > retry.maxFailedTryAgain()) {
-                        return failed(job, "The training API answered '" + result.message() + "' "
+                        return failed(job, archived, "The training API answered '" + result.message() + "' "
                                 + failedTryAgain + " times. Move the set back into the inbox to try again later.");
                     }
                     break;
                 default:
                     if (attempts >= retry.maxAttempts()) {
-                        return failed(job, "The training API was unavailable for " + attempts
+                        return failed(job, archived, "The training API was unavailable for " + attempts
                                 + " attempts (last answer: " + result.message() + "). Nothing was trained;"
                                 + " move the set back into the inbox to try again.");
                     }
@@ -110,9 +111,9 @@ public class TrainingSubmitter {
         return journal.markSubmitted(job.id(), trainingId, status, body.path("data").asText(""));
     }
 
-    private StatusChange failed(Job job, String reason) {
+    private StatusChange failed(Job job, Path archived, String reason) {
         LOG.warn("Set {} (job {}) failed: {}", job.setName(), job.id(), reason);
-        folders.reject(job.setName(), List.of(SetProblem.ofSet(reason)));
+        folders.reject(archived, job.setName(), List.of(SetProblem.ofSet(reason)));
         return journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
     }
 

@@ -123,6 +123,21 @@ class FolderDropTest {
     }
 
     @Test
+    void aSetDroppedAgainUnderTheSameNameIsANewTrainingAndBothCopiesAreKept() throws Exception {
+        dreamDrop = RunningDreamDrop.start(data, sandbox);
+        dreamDrop.dropSet("again", 2, MANIFEST);
+        String first = dreamDrop.awaitStatus("again", "model_ready").get("job_id").asText();
+        dreamDrop.dropSet("again", 3, MANIFEST);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode status = dreamDrop.status("again");
+            return !status.get("job_id").asText().equals(first) && status.get("status").asText().equals("model_ready");
+        });
+        assertEquals(2, fineTuneCalls().size());
+        assertTrue(Files.isDirectory(dreamDrop.archive().resolve("again")));
+        assertTrue(Files.isDirectory(dreamDrop.archive().resolve("again.2")), "the older copy is not overwritten");
+    }
+
+    @Test
     void setWithoutReadyFileIsTakenOnlyOnceItHasBeenQuiet() throws Exception {
         dreamDrop = RunningDreamDrop.start(data, sandbox);
         Path set = dreamDrop.inbox().resolve("slow-copy");
@@ -194,6 +209,21 @@ class FolderDropTest {
             statuses.add(json.readTree(line).get("status").asText());
         }
         assertTrue(statuses.contains("unknown_outcome"), statuses.toString());
+    }
+
+    @Test
+    void timeoutAfterTheRequestWasSentIsAnUnknownOutcomeNotARetry() throws Exception {
+        sandbox.latency(Duration.ofMillis(2500));
+        dreamDrop = RunningDreamDrop.start(data, sandbox, Map.of("dreamdrop.api.timeout", "1s"));
+        dreamDrop.dropSet("slow-api", 2, MANIFEST);
+
+        dreamDrop.awaitStatus("slow-api", "unknown_outcome");
+        assertEquals(1, fineTuneCalls().size());
+        sandbox.latency(Duration.ZERO);
+        // the slow call did start a training; its webhooks settle the job
+        dreamDrop.awaitStatus("slow-api", "model_ready");
+        assertEquals(1, fineTuneCalls().size(), "never resubmitted");
+        assertEquals(1, sandbox.trainingIds().size());
     }
 
     @Test

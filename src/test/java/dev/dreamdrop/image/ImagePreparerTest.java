@@ -4,6 +4,7 @@ import com.drew.imaging.ImageMetadataReader;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.GpsDirectory;
+import dev.dreamdrop.testing.PrepareOnePhoto;
 import dev.dreamdrop.testing.TestPhotos;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,22 @@ class ImagePreparerTest {
         Path photo = dir.resolve("progressive.jpg");
         TestPhotos.writeJpeg(TestPhotos.portrait(3000, 4000, 1), photo, true);
         assertUpright(prepared(photo));
+    }
+
+    @Test
+    void a48MegapixelPhotoIsPreparedInA64MegabyteHeap() throws Exception {
+        Path photo = dir.resolve("huge.jpg");
+        TestPhotos.writeJpeg(TestPhotos.portrait(8000, 6000, 2), photo, true);
+        Path out = dir.resolve("huge-out.jpg");
+        // decoded whole, this photo alone would take 192 MB
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-cp", System.getProperty("java.class.path"), PrepareOnePhoto.class.getName(),
+                photo.toString(), out.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), output);
+        BufferedImage result = ImageIO.read(out.toFile());
+        assertEquals(512, result.getWidth());
+        assertUpright(result);
     }
 
     @Test
