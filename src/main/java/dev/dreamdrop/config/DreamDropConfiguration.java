@@ -14,7 +14,12 @@ import dev.dreamdrop.storage.FolderResults;
 import dev.dreamdrop.submit.RetryPolicy;
 import dev.dreamdrop.submit.TrainingSubmitter;
 import dev.dreamdrop.webhook.WebhookReceiver;
+import dev.dreamdrop.mail.MailOutbox;
+import dev.dreamdrop.mail.MailSettings;
+import dev.dreamdrop.mail.StatusEmails;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.component.mail.MailComponent;
+import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -27,7 +32,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
 import java.util.Set;
+import javax.sql.DataSource;
 
 /**
  * Builds DreamDrop's beans from configuration and binds them under the names the routes use. When no API key
@@ -42,7 +50,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         Settings settings = new Settings(context.getPropertiesComponent());
         Registry registry = context.getRegistry();
 
-        Journal journal = new Journal(dataSource(context, settings));
+        DataSource dataSource = dataSource(context, settings);
+        Journal journal = new Journal(dataSource);
         journal.createSchema();
 
         TrainingApiClient api = apiClient(context, settings);
@@ -60,7 +69,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 settings.text("dreamdrop.defaults.training-type"),
                 null,
                 settings.optional("dreamdrop.defaults.seed"),
-                java.util.List.of()));
+                List.of(),
+                null));
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
@@ -74,9 +84,52 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, folders, preparedImages, publicUrl, retry));
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api));
         registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), journal));
+
+        MailSettings mail = mailSettings(context, settings);
+        MailOutbox outbox = new MailOutbox(dataSource, journal, mail);
+        registry.bind("mailOutbox", outbox);
+        registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
     }
 
-    private static javax.sql.DataSource dataSource(CamelContext context, Settings settings) {
+    /** The email sink's settings; configures Camel's smtp component when a host is set. */
+    private static MailSettings mailSettings(CamelContext context, Settings settings) {
+        MailSettings mail = new MailSettings(settings.text("dreamdrop.mail.host"), settings.text("dreamdrop.mail.from"),
+                settings.list("dreamdrop.mail.to"), settings.list("dreamdrop.mail.statuses"),
+                settings.integer("dreamdrop.mail.max-attempts"), settings.duration("dreamdrop.mail.retry-initial-delay"),
+                settings.duration("dreamdrop.mail.retry-max-delay"), settings.path("dreamdrop.mail.parked-dir"),
+                settings.path("dreamdrop.storage.dir"));
+        if (!mail.enabled()) {
+            LOG.info("Email is off (no dreamdrop.mail.host)");
+            return mail;
+        }
+        MailConfiguration smtp = context.getComponent("smtp", MailComponent.class).getConfiguration();
+        String username = settings.text("dreamdrop.mail.username");
+        if (!username.isEmpty()) {
+            smtp.setUsername(username);
+            smtp.setPassword(settings.text("dreamdrop.mail.password"));
+        }
+        int timeout = (int) settings.duration("dreamdrop.mail.timeout").toMillis();
+        smtp.setConnectionTimeout(timeout);
+        Properties javaMail = new Properties();
+        javaMail.put("mail.smtp.timeout", String.valueOf(timeout));
+        javaMail.put("mail.smtp.writetimeout", String.valueOf(timeout));
+        String security = settings.text("dreamdrop.mail.security");
+        switch (security) {
+            case "none" -> { }
+            case "starttls" -> {
+                javaMail.put("mail.smtp.starttls.enable", "true");
+                javaMail.put("mail.smtp.starttls.required", "true");
+            }
+            case "ssl" -> javaMail.put("mail.smtp.ssl.enable", "true");
+            default -> throw new IllegalArgumentException("Configuration key dreamdrop.mail.security is '" + security
+                    + "'; expected none, starttls or ssl (see config/application.properties)");
+        }
+        smtp.setAdditionalJavaMailProperties(javaMail);
+        LOG.info("Email on, through {}:{} ({})", mail.host(), settings.text("dreamdrop.mail.port"), security);
+        return mail;
+    }
+
+    private static DataSource dataSource(CamelContext context, Settings settings) {
         String url = settings.text("dreamdrop.db.url");
         if (url.startsWith("jdbc:h2:file:")) {
             try {

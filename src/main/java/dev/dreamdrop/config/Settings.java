@@ -5,6 +5,8 @@ import org.apache.camel.util.TimeUtils;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -48,6 +50,11 @@ public final class Settings {
             throw invalid(key, value, "a folder path");
         }
         return Path.of(value).toAbsolutePath().normalize();
+    }
+
+    /** A comma-separated list; empty when the value is. */
+    public List<String> list(String key) {
+        return Arrays.stream(text(key).split(",")).map(String::trim).filter(item -> !item.isEmpty()).toList();
     }
 
     /** The value, or null when it is empty. */

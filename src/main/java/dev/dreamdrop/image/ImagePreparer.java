@@ -114,6 +114,18 @@ public class ImagePreparer {
         return image.getSubimage((image.getWidth() - side) / 2, (image.getHeight() - side) / 2, side, side);
     }
 
+    /** A small JPEG of a prepared image, for emails and the dashboard. */
+    public byte[] thumbnail(Path prepared, int size) throws ImageProblem {
+        try {
+            BufferedImage image = ImageIO.read(prepared.toFile());
+            java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+            ImageIO.write(scaleTo(image, size), "jpeg", jpeg);
+            return jpeg.toByteArray();
+        } catch (IOException | RuntimeException e) {
+            throw new ImageProblem("could not be made into a thumbnail: " + describe(e));
+        }
+    }
+
     private void checkLimits(ImageInfo info) throws ImageProblem {
         if ((long) info.width() * info.height() > maxPixels) {
             throw new ImageProblem(String.format("is %dx%d, more than the %d megapixels allowed; "

@@ -23,7 +23,10 @@ public class ManifestReader {
 
     public static final List<String> MANIFEST_NAMES = List.of("training.yaml", "training.yml", "training.json");
     static final List<String> FIELDS = List.of("instance_prompt", "class_prompt", "base_model_id", "training_type",
-            "max_train_steps", "seed", "notify_email");
+            "max_train_steps", "seed", "notify_email", "notify_statuses");
+    static final List<String> NOTIFIABLE = List.of("claimed", "submitting", "deploying_gpu", "training_started",
+            "training_success", "trained_model_compressing", "trained_model_uploading", "trained_model_uploaded",
+            "deploying_model", "model_ready", "failed", "cancelled", "timed_out", "rejected", "unknown_outcome");
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s<>,;\"]+@[^@\\s<>,;\"]+\\.[^@\\s<>,;\"]+");
     private static final int MAX_STEPS = 2000;
@@ -95,7 +98,9 @@ public class ManifestReader {
         Integer steps = maxTrainSteps(fields, problems);
         String seed = seed(fields, problems);
         List<String> notify = notifyEmail(fields, problems);
-        return new TrainingSettings(instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, notify);
+        List<String> notifyStatuses = notifyStatuses(fields, problems);
+        return new TrainingSettings(instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, notify,
+                notifyStatuses);
     }
 
     private String text(JsonNode fields, String field, String fallback, List<SetProblem> problems) {
@@ -184,6 +189,26 @@ public class ManifestReader {
             }
         }
         return addresses;
+    }
+
+    private List<String> notifyStatuses(JsonNode fields, List<SetProblem> problems) {
+        JsonNode value = fields.get("notify_statuses");
+        if (value == null || value.isNull()) {
+            return defaults.notifyStatuses();
+        }
+        List<String> statuses = new ArrayList<>();
+        for (JsonNode item : value.isArray() ? value : json.createArrayNode().add(value)) {
+            for (String status : item.asText().split(",")) {
+                String trimmed = status.trim();
+                if (NOTIFIABLE.contains(trimmed)) {
+                    statuses.add(trimmed);
+                } else if (!trimmed.isEmpty()) {
+                    problems.add(SetProblem.ofField("notify_statuses", "'" + printable(trimmed)
+                            + "' is not a status; use some of " + String.join(", ", NOTIFIABLE)));
+                }
+            }
+        }
+        return statuses;
     }
 
     private static Integer integer(JsonNode value) {

@@ -27,6 +27,7 @@ public class SetPreparation {
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp");
     private static final Set<String> IGNORED = Set.of(FolderInbox.READY_FILE, "errors.json", "Thumbs.db", "desktop.ini");
     private static final Logger LOG = LoggerFactory.getLogger(SetPreparation.class);
+    private static final int THUMBNAIL_SIZE = 96;
 
     private final Journal journal;
     private final SetFolders folders;
@@ -71,16 +72,23 @@ public class SetPreparation {
             }
         }
         int prepared = 0;
+        List<byte[]> thumbnails = new ArrayList<>();
         if (problems.isEmpty()) {
             for (Path photo : photos) {
                 try {
-                    preparer.prepare(photo, target.resolve(PreparedImages.fileName(prepared)));
+                    Path result = target.resolve(PreparedImages.fileName(prepared));
+                    preparer.prepare(photo, result);
+                    thumbnails.add(preparer.thumbnail(result, THUMBNAIL_SIZE));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
                     problems.add(SetProblem.ofFile(photo.getFileName().toString(), e.getMessage()));
                 }
             }
         }
+        if (settings != null) {
+            journal.recordNotification(jobId, settings.notifyEmail(), settings.notifyStatuses());
+        }
+        journal.storeThumbnails(jobId, thumbnails);
         if (!problems.isEmpty()) {
             preparedImages.discard(jobId);
             LOG.info("Set {} (job {}) has {} problem(s) and will be rejected", job.setName(), jobId, problems.size());

@@ -18,7 +18,7 @@ class ManifestReaderTest {
     Path set;
 
     private final ManifestReader reader = new ManifestReader(new TrainingSettings("", "photo of person",
-            "portraitplus-diffusion", "null", null, null, List.of()));
+            "portraitplus-diffusion", "null", null, null, List.of(), null));
     private final List<SetProblem> problems = new ArrayList<>();
 
     private TrainingSettings read(String name, String content) throws Exception {

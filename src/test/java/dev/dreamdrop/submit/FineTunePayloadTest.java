@@ -14,7 +14,7 @@ class FineTunePayloadTest {
     @Test
     void vendorFieldsInTheVendorsOrderWithNumbersAsStrings() {
         TrainingSettings settings = new TrainingSettings("photo of adhik person", "photo of person",
-                "portraitplus-diffusion", "men", null, "0", List.of());
+                "portraitplus-diffusion", "men", null, "0", List.of(), null);
         String json = FineTunePayload.build(settings, List.of("https://x/1.jpg", "https://x/2.jpg"),
                 "https://dd/webhook/t").toString();
         assertEquals("{\"instance_prompt\":\"photo of adhik person\",\"class_prompt\":\"photo of person\","
@@ -25,10 +25,10 @@ class FineTunePayloadTest {
 
     @Test
     void stepsAreTwiceTheImagesCappedAt2000UnlessTheSetSays() {
-        TrainingSettings none = new TrainingSettings("p", "c", "m", "men", null, null, List.of());
+        TrainingSettings none = new TrainingSettings("p", "c", "m", "men", null, null, List.of(), null);
         assertEquals(16, FineTunePayload.maxTrainSteps(none, 8));
         assertEquals(2000, FineTunePayload.maxTrainSteps(none, 1500));
-        TrainingSettings asked = new TrainingSettings("p", "c", "m", "men", 700, null, List.of());
+        TrainingSettings asked = new TrainingSettings("p", "c", "m", "men", 700, null, List.of(), null);
         assertEquals(700, FineTunePayload.maxTrainSteps(asked, 8));
         assertEquals("null", FineTunePayload.build(none, Collections.nCopies(1, "u"), "w").get("seed").toString());
     }

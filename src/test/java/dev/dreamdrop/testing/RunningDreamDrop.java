@@ -53,6 +53,9 @@ public final class RunningDreamDrop implements AutoCloseable {
         settings.put("dreamdrop.storage.dir", data.resolve("results").toString());
         settings.put("dreamdrop.images.dir", data.resolve("prepared").toString());
         settings.put("dreamdrop.db.url", "jdbc:h2:file:" + data.resolve("journal").toAbsolutePath());
+        settings.put("dreamdrop.mail.parked-dir", data.resolve("mail/parked").toString());
+        settings.put("dreamdrop.mail.replay-dir", data.resolve("mail/replay").toString());
+        settings.put("dreamdrop.mail.poll-interval", "100ms");
         settings.put("dreamdrop.inbox.poll-interval", "100ms");
         settings.put("dreamdrop.inbox.quiet-period", "1s");
         return settings;

@@ -1,0 +1,147 @@
+package dev.dreamdrop.mail;
+
+import dev.dreamdrop.journal.JournalException;
+import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.Notification;
+import dev.dreamdrop.journal.StatusChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The emails DreamDrop owes, kept in the journal's database: one row per (job, status), so that duplicated
+ * webhooks or repeated polls can never send a second email, and an SMTP outage loses none. A row is retried
+ * with backoff, then parked.
+ */
+public class MailOutbox {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailOutbox.class);
+
+    private final DataSource dataSource;
+    private final Journal journal;
+    private final MailSettings settings;
+
+    public MailOutbox(DataSource dataSource, Journal journal, MailSettings settings) {
+        this.dataSource = dataSource;
+        this.journal = journal;
+        this.settings = settings;
+    }
+
+    /** One email to send: the outbox row, its job and the status it tells about. */
+    public record MailTask(long id, String jobId, String status, int attempts) {
+    }
+
+    /** Queues the email for a status change, if the change and the set's settings call for one. */
+    public void enqueue(StatusChange change) {
+        if (settings.enabled() && change.applied() && isWanted(change)) {
+            insert(change);
+        }
+    }
+
+    private boolean isWanted(StatusChange change) {
+        Notification notification = journal.notification(change.jobId());
+        List<String> statuses = notification.statuses() != null ? notification.statuses() : settings.statuses();
+        return statuses.contains(change.status()) && !(notification.emails().isEmpty() && settings.to().isEmpty());
+    }
+
+    /** Inserts the outbox row; a second one for the same job and status is refused by the database. */
+    private void insert(StatusChange change) {
+        Instant now = Instant.now();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO mail_outbox (job_id, status, state,"
+                     + " next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")) {
+            insert.setString(1, change.jobId());
+            insert.setString(2, change.status());
+            insert.setTimestamp(3, Timestamp.from(now));
+            insert.setTimestamp(4, Timestamp.from(now));
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                return;
+            }
+            throw new JournalException("cannot queue the email for job " + change.jobId(), e);
+        }
+    }
+
+    /** Ids of the emails whose time has come. */
+    public List<Long> due() {
+        List<Long> ids = new ArrayList<>();
+        if (!settings.enabled()) {
+            return ids;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT id FROM mail_outbox WHERE state = 'pending'"
+                     + " AND next_attempt_at <= ? ORDER BY id FETCH FIRST 50 ROWS ONLY")) {
+            q.setTimestamp(1, Timestamp.from(Instant.now()));
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot read the mail outbox", e);
+        }
+        return ids;
+    }
+
+    public MailTask task(long id) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT job_id, status, attempts FROM mail_outbox WHERE id = ?")) {
+            q.setLong(1, id);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    throw new JournalException("no email " + id + " in the outbox", null);
+                }
+                return new MailTask(id, rs.getString(1), rs.getString(2), rs.getInt(3));
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot read the mail outbox", e);
+        }
+    }
+
+    public void sent(long id) {
+        execute("UPDATE mail_outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                Timestamp.from(Instant.now()), id);
+    }
+
+    /**
+     * Records a failed attempt and schedules the next one.
+     *
+     * @return true when the email is now parked (no attempts left)
+     */
+    public boolean failed(long id, String error) {
+        MailTask task = task(id);
+        int attempts = task.attempts() + 1;
+        boolean park = attempts >= settings.maxAttempts();
+        execute("UPDATE mail_outbox SET attempts = ?, last_error = ?, state = ?, next_attempt_at = ? WHERE id = ?",
+                attempts, error, park ? "parked" : "pending",
+                Timestamp.from(Instant.now().plus(settings.delayAfter(attempts))), id);
+        if (park) {
+            LOG.warn("Email about job {} ({}) parked after {} attempts: {}", task.jobId(), task.status(), attempts, error);
+        } else {
+            LOG.info("Email about job {} ({}) not sent (attempt {}): {}; retrying in {} s", task.jobId(),
+                    task.status(), attempts, error, settings.delayAfter(attempts).toSeconds());
+        }
+        return park;
+    }
+
+    private void execute(String sql, Object... parameters) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                s.setObject(i + 1, parameters[i]);
+            }
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new JournalException("cannot update the mail outbox", e);
+        }
+    }
+}
