@@ -10,7 +10,18 @@ import dev.dreamdrop.intake.SetPreparation;
 import dev.dreamdrop.intake.TrainingSettings;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.image.HostedImages;
+import dev.dreamdrop.image.ImageHosting;
+import dev.dreamdrop.intake.RestartRecovery;
+import dev.dreamdrop.intake.SetSource;
+import dev.dreamdrop.intake.SetSources;
+import dev.dreamdrop.s3.S3Access;
+import dev.dreamdrop.s3.S3ImageHosting;
+import dev.dreamdrop.s3.S3Inbox;
+import dev.dreamdrop.s3.S3Results;
+import dev.dreamdrop.s3.S3Settings;
 import dev.dreamdrop.storage.FolderResults;
+import dev.dreamdrop.storage.ResultsDocuments;
 import dev.dreamdrop.submit.RetryPolicy;
 import dev.dreamdrop.submit.TrainingSubmitter;
 import dev.dreamdrop.webhook.WebhookReceiver;
@@ -31,7 +42,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -56,10 +71,39 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         TrainingApiClient api = apiClient(context, settings);
         String publicUrl = stripSlash(settings.text("dreamdrop.public-url"));
+        List<String> intake = settings.list("dreamdrop.intake");
+        String sink = settings.oneOf("dreamdrop.storage.sink", "folder", "s3");
+        String hosting = settings.oneOf("dreamdrop.images.hosting", "self", "s3");
+        for (String source : intake) {
+            if (!source.equals(FolderInbox.SOURCE) && !source.equals(S3Inbox.SOURCE)) {
+                throw new IllegalArgumentException("Configuration key dreamdrop.intake lists '" + source
+                        + "'; expected folder, s3, or both (see config/application.properties)");
+            }
+        }
+        S3Access s3 = intake.contains(S3Inbox.SOURCE) || sink.equals("s3") || hosting.equals("s3")
+                ? s3Access(context, settings) : null;
+
         SetFolders folders = new SetFolders(settings.path("dreamdrop.inbox.dir"),
                 settings.path("dreamdrop.archive.dir"), settings.path("dreamdrop.failed.dir"));
         PreparedImages preparedImages = new PreparedImages(settings.path("dreamdrop.images.dir"), journal,
-                settings.duration("dreamdrop.images.link-lifetime"));
+                settings.duration("dreamdrop.images.link-lifetime"), publicUrl);
+        Map<String, SetSource> sources = new HashMap<>(Map.of(FolderInbox.SOURCE, folders));
+        Map<String, ImageHosting> hostingBySource = new HashMap<>(Map.of(FolderInbox.SOURCE, preparedImages));
+        List<ImageHosting> hostings = new ArrayList<>(List.of(preparedImages));
+        S3Inbox s3Inbox = null;
+        if (s3 != null) {
+            s3Inbox = new S3Inbox(s3, journal, settings.path("dreamdrop.s3.staging-dir"),
+                    intake.contains(S3Inbox.SOURCE));
+            S3ImageHosting s3Hosting = new S3ImageHosting(s3, preparedImages);
+            sources.put(S3Inbox.SOURCE, s3Inbox);
+            hostingBySource.put(S3Inbox.SOURCE, s3Hosting);
+            if (hosting.equals("s3")) {
+                hostingBySource.put(FolderInbox.SOURCE, s3Hosting);
+            }
+            hostings.add(s3Hosting);
+        }
+        SetSources setSources = new SetSources(sources);
+
         ImagePreparer preparer = new ImagePreparer(settings.integer("dreamdrop.images.min-side"),
                 settings.longValue("dreamdrop.images.max-pixels"), settings.decimal("dreamdrop.images.jpeg-quality"));
         ManifestReader manifests = new ManifestReader(new TrainingSettings(
@@ -74,21 +118,67 @@ public class DreamDropConfiguration implements CamelConfiguration {
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
+        ResultsDocuments documents = new ResultsDocuments(journal);
 
         registry.bind("journal", journal);
         registry.bind("trainingApi", api);
         registry.bind("preparedImages", preparedImages);
-        registry.bind("folderInbox", new FolderInbox(folders, journal, settings.duration("dreamdrop.inbox.quiet-period")));
-        registry.bind("setPreparation", new SetPreparation(journal, folders, manifests, preparer, preparedImages,
+        registry.bind("hostedImages", new HostedImages(hostings));
+        registry.bind("folderInbox", new FolderInbox(folders, journal, settings.duration("dreamdrop.inbox.quiet-period"),
+                intake.contains(FolderInbox.SOURCE)));
+        registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
+        registry.bind("restartRecovery", new RestartRecovery(journal, setSources,
+                settings.duration("dreamdrop.intake.stalled-after")));
+        registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
-        registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, folders, preparedImages, publicUrl, retry));
+        registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
+                retry));
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api));
-        registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), journal));
+        registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), documents));
+        registry.bind("s3Results", s3 != null ? new S3Results(s3, documents) : new S3NotInUse());
 
         MailSettings mail = mailSettings(context, settings);
         MailOutbox outbox = new MailOutbox(dataSource, journal, mail);
         registry.bind("mailOutbox", outbox);
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
+    }
+
+    /** Stands in for the S3 beans when S3 is not in use, so that the S3 routes exist but find nothing. */
+    public static final class S3NotInUse {
+        public List<String> claimReadySets() {
+            return List.of();
+        }
+
+        public void write(Object change) {
+            throw new IllegalStateException("S3 is not in use; dreamdrop.storage.sink=s3 needs dreamdrop.s3.bucket");
+        }
+    }
+
+    private static S3Access s3Access(CamelContext context, Settings settings) {
+        String bucket = settings.text("dreamdrop.s3.bucket");
+        if (bucket.isEmpty()) {
+            throw new IllegalArgumentException("S3 is in use (dreamdrop.intake, dreamdrop.storage.sink or"
+                    + " dreamdrop.images.hosting) but dreamdrop.s3.bucket is empty");
+        }
+        Duration lifetime = settings.duration("dreamdrop.s3.link-lifetime");
+        if (lifetime.compareTo(Duration.ofDays(7)) > 0) {
+            throw new IllegalArgumentException("Configuration key dreamdrop.s3.link-lifetime is " + lifetime
+                    + "; S3 presigned links live at most 7 days");
+        }
+        S3Settings s3 = new S3Settings(bucket, settings.text("dreamdrop.s3.region"),
+                settings.optional("dreamdrop.s3.endpoint"), Boolean.parseBoolean(settings.text("dreamdrop.s3.path-style")),
+                settings.optional("dreamdrop.s3.access-key"), settings.optional("dreamdrop.s3.secret-key"),
+                S3Settings.asPrefix(settings.text("dreamdrop.s3.inbox-prefix")),
+                S3Settings.asPrefix(settings.text("dreamdrop.s3.prepared-prefix")),
+                S3Settings.asPrefix(settings.text("dreamdrop.s3.archive-prefix")),
+                S3Settings.asPrefix(settings.text("dreamdrop.s3.failed-prefix")),
+                S3Settings.asPrefix(settings.text("dreamdrop.s3.results-prefix")),
+                lifetime, settings.duration("dreamdrop.s3.retry-max-delay"));
+        S3Access access = new S3Access(s3, settings.duration("dreamdrop.s3.timeout"));
+        access.warnIfCredentialsAreTemporary();
+        stopWith(context, access::close);
+        LOG.info("S3: bucket {}{}", bucket, s3.endpoint() != null ? " at " + s3.endpoint() : "");
+        return access;
     }
 
     /** The email sink's settings; configures Camel's smtp component when a host is set. */

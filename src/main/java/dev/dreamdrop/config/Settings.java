@@ -57,6 +57,15 @@ public final class Settings {
         return Arrays.stream(text(key).split(",")).map(String::trim).filter(item -> !item.isEmpty()).toList();
     }
 
+    /** One of the allowed values; anything else stops start-up with the choices. */
+    public String oneOf(String key, String... allowed) {
+        String value = text(key);
+        if (!Arrays.asList(allowed).contains(value)) {
+            throw invalid(key, value, String.join(" or ", allowed));
+        }
+        return value;
+    }
+
     /** The value, or null when it is empty. */
     public String optional(String key) {
         String value = text(key);

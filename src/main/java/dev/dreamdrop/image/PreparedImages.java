@@ -20,18 +20,21 @@ import java.util.stream.Stream;
  * The prepared 512x512 images of each job, and the links the training API downloads them from. A link works
  * only while the training may still need it: until the job ends, and never longer than the link lifetime.
  */
-public class PreparedImages {
+public class PreparedImages implements ImageHosting {
 
     private static final Pattern FILE_NAME = Pattern.compile("\\d{2,3}\\.jpg");
 
     private final Path root;
     private final Journal journal;
     private final Duration linkLifetime;
+    private final String publicUrl;
 
-    public PreparedImages(Path root, Journal journal, Duration linkLifetime) {
+    /** @param publicUrl where the training API reaches DreamDrop's public HTTP server */
+    public PreparedImages(Path root, Journal journal, Duration linkLifetime, String publicUrl) {
         this.root = root;
         this.journal = journal;
         this.linkLifetime = linkLifetime;
+        this.publicUrl = publicUrl;
     }
 
     public static String fileName(int index) {
@@ -49,11 +52,17 @@ public class PreparedImages {
         return dir;
     }
 
-    /** The links of a job's prepared images under the public URL. */
-    public List<String> links(String imageToken, int imageCount, String publicUrl) {
+    /** The prepared image number {@code index} of a job. */
+    public Path file(String jobId, int index) {
+        return root.resolve(jobId).resolve(fileName(index));
+    }
+
+    /** Self-hosting: the links of a job's prepared images on DreamDrop's own public HTTP server. */
+    @Override
+    public List<String> publish(Job job, int imageCount) {
         List<String> links = new ArrayList<>();
         for (int i = 0; i < imageCount; i++) {
-            links.add(publicUrl + "/images/" + imageToken + "/" + fileName(i));
+            links.add(publicUrl + "/images/" + job.imageToken() + "/" + fileName(i));
         }
         return links;
     }
@@ -77,6 +86,7 @@ public class PreparedImages {
     }
 
     /** Deletes a job's prepared images once no training can need them. */
+    @Override
     public void discard(String jobId) {
         Path dir = root.resolve(jobId);
         if (!Files.isDirectory(dir)) {

@@ -3,7 +3,6 @@ package dev.dreamdrop.intake;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
-import dev.dreamdrop.journal.StatusChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +24,7 @@ import java.util.stream.Stream;
 
 /**
  * Watches the inbox folder for sets that are ready (a {@code READY} file, or nothing changed for the quiet
- * period) and claims each in the journal, once. Also finds what an earlier run left half done.
+ * period) and claims each in the journal, once.
  */
 public class FolderInbox {
 
@@ -36,13 +35,14 @@ public class FolderInbox {
     private final SetFolders folders;
     private final Journal journal;
     private final Duration quietPeriod;
-    /** Jobs last touched before this instant were left by an earlier run of DreamDrop. */
-    private final Instant startedAt = Instant.now();
+    private final boolean enabled;
 
-    public FolderInbox(SetFolders folders, Journal journal, Duration quietPeriod) {
+    /** @param enabled whether folder intake is on ({@code dreamdrop.intake}) */
+    public FolderInbox(SetFolders folders, Journal journal, Duration quietPeriod, boolean enabled) {
         this.folders = folders;
         this.journal = journal;
         this.quietPeriod = quietPeriod;
+        this.enabled = enabled;
     }
 
     /**
@@ -52,6 +52,9 @@ public class FolderInbox {
      */
     public List<String> claimReadySets() {
         List<String> jobIds = new ArrayList<>();
+        if (!enabled) {
+            return jobIds;
+        }
         try {
             Files.createDirectories(folders.inbox());
         } catch (IOException e) {
@@ -64,7 +67,15 @@ public class FolderInbox {
                         || journal.isActive(SOURCE, name) || !isReady(dir)) {
                     continue;
                 }
-                journal.claim(SOURCE, name, fingerprint(dir)).ifPresent(job -> {
+                String fingerprint = fingerprint(dir);
+                Job earlier = journal.findDrop(SOURCE, name, fingerprint).orElse(null);
+                if (earlier != null) {
+                    LOG.warn("Set {} is still in the inbox although job {} took it ({}); finishing its move", name,
+                            earlier.id(), earlier.status());
+                    finishMove(earlier);
+                    continue;
+                }
+                journal.claim(SOURCE, name, fingerprint).ifPresent(job -> {
                     LOG.info("Set {} claimed as job {}", name, job.id());
                     jobIds.add(job.id());
                 });
@@ -75,31 +86,13 @@ public class FolderInbox {
         return jobIds;
     }
 
-    /** Sets an earlier run had claimed but not yet submitted: they are prepared and submitted now. */
-    public List<String> resumeInterruptedClaims() {
-        return journal.jobsInStatus(TrainingStatus.CLAIMED).stream()
-                .filter(job -> SOURCE.equals(job.source()) && job.updatedAt().isBefore(startedAt))
-                .map(Job::id)
-                .toList();
-    }
-
-    /**
-     * Jobs a previous run left in {@code submitting}: the API may or may not have started their training,
-     * so they become {@code unknown_outcome} (never resubmitted silently) and their sets are archived.
-     */
-    public List<StatusChange> settleInterruptedSubmissions() {
-        List<StatusChange> changes = new ArrayList<>();
-        for (Job job : journal.jobsInStatus(TrainingStatus.SUBMITTING)) {
-            if (SOURCE.equals(job.source()) && job.updatedAt().isBefore(startedAt)) {
-                folders.archive(job.setName());
-                LOG.warn("Set {} (job {}) was being submitted when DreamDrop stopped: outcome unknown."
-                        + " A webhook for it settles this; otherwise an operator decides.", job.setName(), job.id());
-                changes.add(journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "intake",
-                        "DreamDrop stopped while the training API was being called; not resubmitted to avoid"
-                                + " a second, billed training"));
-            }
+    private void finishMove(Job job) {
+        if (TrainingStatus.REJECTED.equals(job.status())
+                || TrainingStatus.FAILED.equals(job.status()) && job.trainingId() == null) {
+            folders.reject(job, List.of(SetProblem.ofSet(job.error() == null ? job.status() : job.error())));
+        } else {
+            folders.archive(job);
         }
-        return changes;
     }
 
     boolean isReady(Path dir) throws IOException {

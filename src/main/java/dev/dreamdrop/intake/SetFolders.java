@@ -12,14 +12,19 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import dev.dreamdrop.journal.Job;
+import java.nio.file.LinkOption;
 
 /** Where a folder set lives at each stage (inbox, archive, failed), and the moves between them. */
-public class SetFolders {
+public class SetFolders implements SetSource {
 
     private final Path inbox;
     private final Path archive;
     private final Path failed;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Where each job's set was archived, when an older set of the same name made it differ from the name. */
+    private final Map<String, Path> archived = new ConcurrentHashMap<>();
 
     public SetFolders(Path inbox, Path archive, Path failed) {
         this.inbox = inbox;
@@ -35,38 +40,51 @@ public class SetFolders {
         return inbox.resolve(setName);
     }
 
-    /** Moves a set from the inbox to the archive; returns where it went (null if it was not in the inbox). */
-    public Path archive(String setName) {
-        return move(inInbox(setName), archive, setName);
+    @Override
+    public Path localCopy(Job job) {
+        Path dir = inInbox(job.setName());
+        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? dir : null;
     }
 
-    /** Moves a set from the inbox to the failed folder, with its errors.json; returns where it went. */
-    public Path reject(String setName, List<SetProblem> problems) {
-        return reject(inInbox(setName), setName, problems);
-    }
-
-    /** Moves a set from wherever it is (e.g. the archive, after a failed submission) to the failed folder. */
-    public Path reject(Path setDir, String setName, List<SetProblem> problems) {
-        Path to = move(setDir, failed, setName);
+    @Override
+    public void archive(Job job) {
+        Path to = move(inInbox(job.setName()), archive, job.setName());
         if (to != null) {
-            writeErrors(to, setName, problems);
+            archived.put(job.id(), to);
         }
-        return to;
     }
 
-    private void writeErrors(Path setDir, String setName, List<SetProblem> problems) {
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("set", setName);
-        report.put("rejected_at", Instant.now().toString());
-        report.put("errors", problems);
+    /** Moves the set from the inbox, or from the archive after a failed submission, to the failed folder. */
+    @Override
+    public void reject(Job job, List<SetProblem> problems) {
+        Path from = Files.isDirectory(inInbox(job.setName())) ? inInbox(job.setName())
+                : archived.getOrDefault(job.id(), archive.resolve(job.setName()));
+        Path to = move(from, failed, job.setName());
+        if (to != null) {
+            writeErrors(to, job.setName(), problems);
+        }
+        archived.remove(job.id());
+    }
+
+    /** Writes errors.json into a set's folder. */
+    public void writeErrors(Path setDir, String setName, List<SetProblem> problems) {
         try {
             Path temp = setDir.resolve("errors.json.tmp");
-            json.writeValue(temp.toFile(), report);
+            json.writeValue(temp.toFile(), errorReport(setName, problems));
             Files.move(temp, setDir.resolve("errors.json"), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write errors.json for set " + setName, e);
         }
+    }
+
+    /** The errors.json document: the set, when, and every problem. */
+    public static Map<String, Object> errorReport(String setName, List<SetProblem> problems) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("set", setName);
+        report.put("rejected_at", Instant.now().toString());
+        report.put("errors", problems);
+        return report;
     }
 
     /** A rename within one file system: a set is never half-moved. An older set of the same name is kept. */

@@ -30,16 +30,16 @@ public class SetPreparation {
     private static final int THUMBNAIL_SIZE = 96;
 
     private final Journal journal;
-    private final SetFolders folders;
+    private final SetSources sources;
     private final ManifestReader manifests;
     private final ImagePreparer preparer;
     private final PreparedImages preparedImages;
     private final int maxImages;
 
-    public SetPreparation(Journal journal, SetFolders folders, ManifestReader manifests, ImagePreparer preparer,
+    public SetPreparation(Journal journal, SetSources sources, ManifestReader manifests, ImagePreparer preparer,
                           PreparedImages preparedImages, int maxImages) {
         this.journal = journal;
-        this.folders = folders;
+        this.sources = sources;
         this.manifests = manifests;
         this.preparer = preparer;
         this.preparedImages = preparedImages;
@@ -48,9 +48,9 @@ public class SetPreparation {
 
     public PreparedSet prepare(String jobId) {
         Job job = journal.find(jobId).orElseThrow(() -> new IllegalStateException("no job " + jobId));
-        Path setDir = folders.inInbox(job.setName());
+        Path setDir = sources.of(job).localCopy(job);
         List<SetProblem> problems = new ArrayList<>();
-        if (!Files.isDirectory(setDir, LinkOption.NOFOLLOW_LINKS)) {
+        if (setDir == null) {
             problems.add(SetProblem.ofSet("the set's folder left the inbox before it was processed"));
             return new PreparedSet(jobId, job.setName(), null, 0, problems);
         }

@@ -150,6 +150,13 @@ public class Journal {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE image_token = ?", token).stream().findFirst();
     }
 
+    /** The latest job made from exactly this drop of a set (same source, name and fingerprint), if any. */
+    public Optional<Job> findDrop(String source, String setName, String fingerprint) {
+        List<Job> jobs = queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE source = ? AND set_name = ?"
+                + " AND fingerprint = ? ORDER BY created_at DESC", source, setName, fingerprint);
+        return jobs.stream().findFirst();
+    }
+
     public List<Job> jobsInStatus(String status) {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status = ? ORDER BY created_at", status);
     }

@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dreamdrop.api.ApiResult;
 import dev.dreamdrop.api.TrainingApiClient;
 import dev.dreamdrop.api.TrainingStatus;
-import dev.dreamdrop.image.PreparedImages;
+import dev.dreamdrop.image.ImageHosting;
 import dev.dreamdrop.intake.PreparedSet;
-import dev.dreamdrop.intake.SetFolders;
+import dev.dreamdrop.intake.SetSource;
+import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
@@ -15,9 +16,9 @@ import dev.dreamdrop.journal.StatusChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Starts the training of a prepared set. The request is journalled and the set archived before the API is
@@ -31,38 +32,55 @@ public class TrainingSubmitter {
 
     private final Journal journal;
     private final TrainingApiClient api;
-    private final SetFolders folders;
-    private final PreparedImages images;
+    private final SetSources sources;
+    private final Map<String, ImageHosting> hostingBySource;
     private final String publicUrl;
     private final RetryPolicy retry;
 
-    public TrainingSubmitter(Journal journal, TrainingApiClient api, SetFolders folders, PreparedImages images,
-                             String publicUrl, RetryPolicy retry) {
+    /** @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3) */
+    public TrainingSubmitter(Journal journal, TrainingApiClient api, SetSources sources,
+                             Map<String, ImageHosting> hostingBySource, String publicUrl, RetryPolicy retry) {
         this.journal = journal;
         this.api = api;
-        this.folders = folders;
-        this.images = images;
+        this.sources = sources;
+        this.hostingBySource = Map.copyOf(hostingBySource);
         this.publicUrl = publicUrl;
         this.retry = retry;
     }
 
     /** Rejects a set that failed validation: errors.json beside it in the failed folder, no API call. */
     public StatusChange reject(PreparedSet set) {
-        folders.reject(set.setName(), set.problems());
+        Job job = journal.find(set.jobId()).orElseThrow();
+        if (!TrainingStatus.CLAIMED.equals(job.status())) {
+            return journal.note(job.id(), TrainingStatus.REJECTED, "intake", "already " + job.status());
+        }
+        sources.of(job).reject(job, set.problems());
         return journal.fail(set.jobId(), TrainingStatus.REJECTED, "intake",
                 set.problems().size() + " problem(s), see errors.json in the failed folder");
     }
 
     public StatusChange submit(PreparedSet set) {
         Job job = journal.find(set.jobId()).orElseThrow();
+        if (!TrainingStatus.CLAIMED.equals(job.status())) {
+            // a retried exchange: this job went past this point already and must not be submitted again
+            return journal.note(job.id(), TrainingStatus.SUBMITTING, "submit", "already " + job.status());
+        }
         ObjectNode payload = FineTunePayload.build(set.settings(),
-                images.links(job.imageToken(), set.imageCount(), publicUrl),
+                hostingBySource.get(job.source()).publish(job, set.imageCount()),
                 publicUrl + "/webhook/" + job.webhookToken());
         StatusChange submitting = journal.markSubmitting(job.id(), set.imageCount(), storedCopy(payload).toString());
         if (!submitting.applied()) {
             return submitting;
         }
-        Path archived = folders.archive(set.setName());
+        SetSource source = sources.of(job);
+        try {
+            source.archive(job);
+        } catch (RuntimeException e) {
+            // the training must not wait for storage; the intake finishes the move when it next sees the set,
+            // and knows it by its fingerprint, so it is never claimed twice
+            LOG.warn("Set {} (job {}) could not be archived now ({}); it will be moved later", job.setName(),
+                    job.id(), e.getMessage());
+        }
         int attempts = 0;
         int failedTryAgain = 0;
         while (true) {
@@ -78,16 +96,16 @@ public class TrainingSubmitter {
                             + "; not resubmitted, since the training may have started and a second one would be"
                             + " billed. A webhook for it settles this; otherwise an operator decides.");
                 case PERMANENT:
-                    return failed(job, archived, "The training API refused the set: " + result.message());
+                    return failed(job, source, "The training API refused the set: " + result.message());
                 case FAILED_TRY_AGAIN:
                     if (++failedTryAgain > retry.maxFailedTryAgain()) {
-                        return failed(job, archived, "The training API answered '" + result.message() + "' "
+                        return failed(job, source, "The training API answered '" + result.message() + "' "
                                 + failedTryAgain + " times. Move the set back into the inbox to try again later.");
                     }
                     break;
                 default:
                     if (attempts >= retry.maxAttempts()) {
-                        return failed(job, archived, "The training API was unavailable for " + attempts
+                        return failed(job, source, "The training API was unavailable for " + attempts
                                 + " attempts (last answer: " + result.message() + "). Nothing was trained;"
                                 + " move the set back into the inbox to try again.");
                     }
@@ -111,9 +129,9 @@ public class TrainingSubmitter {
         return journal.markSubmitted(job.id(), trainingId, status, body.path("data").asText(""));
     }
 
-    private StatusChange failed(Job job, Path archived, String reason) {
+    private StatusChange failed(Job job, SetSource source, String reason) {
         LOG.warn("Set {} (job {}) failed: {}", job.setName(), job.id(), reason);
-        folders.reject(archived, job.setName(), List.of(SetProblem.ofSet(reason)));
+        source.reject(job, List.of(SetProblem.ofSet(reason)));
         return journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
     }
 

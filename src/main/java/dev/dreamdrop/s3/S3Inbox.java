@@ -1,0 +1,256 @@
+package dev.dreamdrop.s3;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.intake.SetFolders;
+import dev.dreamdrop.intake.SetProblem;
+import dev.dreamdrop.intake.SetSource;
+import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * Sets uploaded to a bucket: {@code <inbox-prefix><set>/} with photos and an optional manifest, ready once a
+ * {@code READY} object exists. Listing is one request per thousand sets (a delimiter listing of the inbox) and
+ * one {@code HEAD} per waiting set; a ready set's own objects are listed and downloaded once, when claimed.
+ * Moves (to the archive or failed prefix) copy then delete each object, so an interrupted move is finished by
+ * the next one and nothing is lost; a set whose move did not finish is recognised by its fingerprint and never
+ * claimed twice. While the bucket cannot be reached, listing backs off.
+ */
+public class S3Inbox implements SetSource {
+
+    public static final String SOURCE = "s3";
+    private static final Logger LOG = LoggerFactory.getLogger(S3Inbox.class);
+    private static final String COMPLETE_MARKER = ".complete";
+
+    private final S3Access s3;
+    private final S3Settings settings;
+    private final Journal journal;
+    private final Path staging;
+    private final boolean enabled;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final Map<String, String> archivedAt = new ConcurrentHashMap<>();
+    private Instant pausedUntil = Instant.EPOCH;
+    private int failures;
+
+    /** @param enabled whether S3 intake is on ({@code dreamdrop.intake}); S3 sets can still be moved when off */
+    public S3Inbox(S3Access s3, Journal journal, Path staging, boolean enabled) {
+        this.s3 = s3;
+        this.settings = s3.settings();
+        this.journal = journal;
+        this.staging = staging;
+        this.enabled = enabled;
+    }
+
+    /** Claims every ready set in the bucket's inbox; returns the ids of the jobs to prepare and submit. */
+    public synchronized List<String> claimReadySets() {
+        if (!enabled || Instant.now().isBefore(pausedUntil)) {
+            return List.of();
+        }
+        try {
+            List<String> jobIds = scan();
+            if (failures > 0) {
+                LOG.info("S3 bucket {} reachable again after {} failed attempt(s)", settings.bucket(), failures);
+                failures = 0;
+            }
+            return jobIds;
+        } catch (SdkException e) {
+            failures++;
+            Duration delay = Duration.ofSeconds(1L << Math.min(failures, 12));
+            delay = delay.compareTo(settings.retryMaxDelay()) > 0 ? settings.retryMaxDelay() : delay;
+            pausedUntil = Instant.now().plus(delay);
+            LOG.warn("S3 bucket {} cannot be listed (attempt {}): {}; next attempt in {} s", settings.bucket(),
+                    failures, e.getMessage(), delay.toSeconds());
+            return List.of();
+        }
+    }
+
+    private List<String> scan() {
+        List<String> jobIds = new ArrayList<>();
+        S3Client client = s3.client();
+        ListObjectsV2Request sets = ListObjectsV2Request.builder().bucket(settings.bucket())
+                .prefix(settings.inboxPrefix()).delimiter("/").build();
+        for (CommonPrefix prefix : client.listObjectsV2Paginator(sets).commonPrefixes()) {
+            String setPrefix = prefix.prefix();
+            String name = setPrefix.substring(settings.inboxPrefix().length(), setPrefix.length() - 1);
+            if (!isSafeName(name) || journal.isActive(SOURCE, name) || !exists(setPrefix + "READY")) {
+                continue;
+            }
+            List<S3Object> objects = list(setPrefix);
+            String fingerprint = fingerprint(objects);
+            Job earlier = journal.findDrop(SOURCE, name, fingerprint).orElse(null);
+            if (earlier != null) {
+                finishMove(earlier);
+                continue;
+            }
+            journal.claim(SOURCE, name, fingerprint).ifPresent(job -> {
+                LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
+                jobIds.add(job.id());
+            });
+        }
+        return jobIds;
+    }
+
+    /** Downloads the set's own objects (direct children of its prefix) once, into a folder of its own. */
+    @Override
+    public Path localCopy(Job job) {
+        Path dir = staging.resolve(job.id());
+        if (Files.exists(dir.resolve(COMPLETE_MARKER))) {
+            return dir;
+        }
+        String setPrefix = settings.inboxPrefix() + job.setName() + "/";
+        List<S3Object> objects = list(setPrefix);
+        if (objects.isEmpty()) {
+            return null;
+        }
+        try {
+            deleteLocal(dir);
+            Files.createDirectories(dir);
+            for (S3Object object : objects) {
+                String fileName = object.key().substring(setPrefix.length());
+                if (fileName.contains("/") || !isSafeName(fileName)) {
+                    continue;
+                }
+                s3.client().getObject(b -> b.bucket(settings.bucket()).key(object.key()), dir.resolve(fileName));
+            }
+            Files.createFile(dir.resolve(COMPLETE_MARKER));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot download set " + job.setName(), e);
+        }
+    }
+
+    @Override
+    public void archive(Job job) {
+        String to = freePrefix(settings.archivePrefix(), job);
+        move(settings.inboxPrefix() + job.setName() + "/", to);
+        archivedAt.put(job.id(), to);
+        deleteLocal(staging.resolve(job.id()));
+    }
+
+    @Override
+    public void reject(Job job, List<SetProblem> problems) {
+        String inbox = settings.inboxPrefix() + job.setName() + "/";
+        String from = !list(inbox).isEmpty() ? inbox
+                : archivedAt.getOrDefault(job.id(), settings.archivePrefix() + job.setName() + "/");
+        String to = freePrefix(settings.failedPrefix(), job);
+        move(from, to);
+        try {
+            s3.client().putObject(b -> b.bucket(settings.bucket()).key(to + "errors.json").contentType("application/json"),
+                    RequestBody.fromString(json.writeValueAsString(SetFolders.errorReport(job.setName(), problems)),
+                            StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        archivedAt.remove(job.id());
+        deleteLocal(staging.resolve(job.id()));
+        LOG.info("Set {} (job {}) moved to s3://{}/{}", job.setName(), job.id(), settings.bucket(), to);
+    }
+
+    /** A set still in the inbox although its job went on: the move was interrupted, so it is finished now. */
+    private void finishMove(Job job) {
+        LOG.warn("Set {} is still in the S3 inbox although job {} took it ({}); finishing its move", job.setName(),
+                job.id(), job.status());
+        if (TrainingStatus.REJECTED.equals(job.status()) || TrainingStatus.FAILED.equals(job.status())
+                && job.trainingId() == null) {
+            reject(job, List.of(SetProblem.ofSet(job.error() == null ? job.status() : job.error())));
+        } else {
+            archive(job);
+        }
+    }
+
+    /** Copies then deletes each object: a move cut short is completed by running it again. */
+    private void move(String fromPrefix, String toPrefix) {
+        for (S3Object object : list(fromPrefix)) {
+            String target = toPrefix + object.key().substring(fromPrefix.length());
+            s3.client().copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(object.key())
+                    .destinationBucket(settings.bucket()).destinationKey(target));
+            s3.client().deleteObject(b -> b.bucket(settings.bucket()).key(object.key()));
+        }
+    }
+
+    /** {@code <prefix><set>/}, or {@code <prefix><set>.<job>/} when an older set of that name is there. */
+    private String freePrefix(String prefix, Job job) {
+        String plain = prefix + job.setName() + "/";
+        return list(plain).isEmpty() ? plain : prefix + job.setName() + "." + job.id().substring(0, 8) + "/";
+    }
+
+    private List<S3Object> list(String prefix) {
+        List<S3Object> objects = new ArrayList<>();
+        s3.client().listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)).contents()
+                .forEach(objects::add);
+        return objects;
+    }
+
+    private boolean exists(String key) {
+        try {
+            s3.client().headObject(b -> b.bucket(settings.bucket()).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    static String fingerprint(List<S3Object> objects) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            objects.stream().sorted(Comparator.comparing(S3Object::key)).forEach(o -> digest.update(
+                    (o.key() + "|" + o.size() + "|" + o.eTag() + "|" + o.lastModified() + "\n")
+                            .getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(digest.digest()).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A name usable as one folder or file name: no path tricks from a crafted key. */
+    private static boolean isSafeName(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && !name.contains("/")
+                && !name.contains("\\") && name.chars().noneMatch(Character::isISOControl);
+    }
+
+    private static void deleteLocal(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+}

@@ -1,0 +1,111 @@
+package dev.dreamdrop.testing;
+
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * A real S3 API server in this JVM (S3Proxy over an in-memory store), which can be stopped and started again on
+ * the same port with its contents intact, to play a bucket that goes away and comes back.
+ */
+public final class RunningS3 implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "dreamdrop-test";
+    public static final String SECRET_KEY = "dreamdrop-test-secret";
+    public static final String BUCKET = "dreamdrop";
+
+    private final BlobStore store;
+    private final int port = RunningDreamDrop.freePort();
+    private S3Proxy proxy;
+    private final S3Client client;
+
+    public RunningS3() throws Exception {
+        store = BlobStores.create("transient", new Properties());
+        start();
+        client = S3Client.builder()
+                .endpointOverride(URI.create(endpoint()))
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
+        client.createBucket(b -> b.bucket(BUCKET));
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public void start() throws Exception {
+        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create(endpoint()))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        proxy.start();
+        while (!"STARTED".equals(proxy.getState())) {
+            Thread.sleep(10);
+        }
+    }
+
+    public void stop() throws Exception {
+        proxy.stop();
+    }
+
+    public S3Client client() {
+        return client;
+    }
+
+    /** DreamDrop's settings for this server. */
+    public Map<String, String> settings() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("dreamdrop.s3.bucket", BUCKET);
+        settings.put("dreamdrop.s3.endpoint", endpoint());
+        settings.put("dreamdrop.s3.path-style", "true");
+        settings.put("dreamdrop.s3.access-key", ACCESS_KEY);
+        settings.put("dreamdrop.s3.secret-key", SECRET_KEY);
+        settings.put("dreamdrop.s3.poll-interval", "200ms");
+        settings.put("dreamdrop.s3.retry-max-delay", "2s");
+        settings.put("dreamdrop.s3.timeout", "3s");
+        return settings;
+    }
+
+    /** Uploads a set's files from a local folder under {@code prefix}, READY last if {@code ready}. */
+    public void upload(Path dir, String prefix, boolean ready) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.sorted().toList()) {
+                client.putObject(b -> b.bucket(BUCKET).key(prefix + file.getFileName()), RequestBody.fromFile(file));
+            }
+        }
+        if (ready) {
+            client.putObject(b -> b.bucket(BUCKET).key(prefix + "READY"), RequestBody.empty());
+        }
+    }
+
+    public List<String> keys(String prefix) {
+        return client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents().stream()
+                .map(S3Object::key).sorted().toList();
+    }
+
+    public String text(String key) {
+        return client.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+        proxy.stop();
+    }
+}
