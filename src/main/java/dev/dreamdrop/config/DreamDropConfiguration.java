@@ -15,6 +15,7 @@ import dev.dreamdrop.image.ImageHosting;
 import dev.dreamdrop.intake.RestartRecovery;
 import dev.dreamdrop.intake.SetSource;
 import dev.dreamdrop.intake.SetSources;
+import dev.dreamdrop.poll.StatusPoller;
 import dev.dreamdrop.s3.S3Access;
 import dev.dreamdrop.s3.S3ImageHosting;
 import dev.dreamdrop.s3.S3Inbox;
@@ -134,6 +135,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
                 retry));
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api));
+        registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
+                settings.duration("dreamdrop.poll.deadline")));
         registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), documents));
         registry.bind("s3Results", s3 != null ? new S3Results(s3, documents) : new S3NotInUse());
 

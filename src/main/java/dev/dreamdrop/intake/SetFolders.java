@@ -2,10 +2,12 @@ package dev.dreamdrop.intake;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.dreamdrop.journal.Job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -13,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import dev.dreamdrop.journal.Job;
-import java.nio.file.LinkOption;
 
 /** Where a folder set lives at each stage (inbox, archive, failed), and the moves between them. */
 public class SetFolders implements SetSource {

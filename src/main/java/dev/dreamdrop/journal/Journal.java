@@ -157,6 +157,14 @@ public class Journal {
         return jobs.stream().findFirst();
     }
 
+    /** Jobs submitted (or maybe submitted) whose training has not ended, oldest first. */
+    public List<Job> unfinishedTrainings() {
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status NOT IN (?, ?, ?, ?, ?, ?, ?)"
+                        + " ORDER BY created_at", TrainingStatus.CLAIMED, TrainingStatus.SUBMITTING,
+                TrainingStatus.MODEL_READY, TrainingStatus.FAILED, TrainingStatus.CANCELLED, TrainingStatus.TIMED_OUT,
+                TrainingStatus.REJECTED);
+    }
+
     public List<Job> jobsInStatus(String status) {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status = ? ORDER BY created_at", status);
     }

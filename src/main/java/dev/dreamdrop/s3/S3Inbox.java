@@ -252,5 +252,4 @@ public class S3Inbox implements SetSource {
             throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
-
 }
