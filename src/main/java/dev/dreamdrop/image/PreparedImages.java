@@ -3,6 +3,7 @@ package dev.dreamdrop.image;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.storage.LocalFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,10 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The prepared 512x512 images of each job, and the links the training API downloads them from. A link works
@@ -88,16 +87,6 @@ public class PreparedImages implements ImageHosting {
     /** Deletes a job's prepared images once no training can need them. */
     @Override
     public void discard(String jobId) {
-        Path dir = root.resolve(jobId);
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete prepared images in " + dir, e);
-        }
+        LocalFiles.deleteTree(root.resolve(jobId));
     }
 }

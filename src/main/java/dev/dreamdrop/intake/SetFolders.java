@@ -67,7 +67,7 @@ public class SetFolders implements SetSource {
     }
 
     /** Writes errors.json into a set's folder. */
-    public void writeErrors(Path setDir, String setName, List<SetProblem> problems) {
+    private void writeErrors(Path setDir, String setName, List<SetProblem> problems) {
         try {
             Path temp = setDir.resolve("errors.json.tmp");
             json.writeValue(temp.toFile(), errorReport(setName, problems));

@@ -397,14 +397,7 @@ public class Journal {
     }
 
     private void update(String jobId, String sql, Object... parameters) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                s.setObject(i + 1, parameters[i]);
-            }
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new JournalException("cannot update job " + jobId, e);
-        }
+        Sql.update(dataSource, "job " + jobId, sql, parameters);
     }
 
     private List<Job> queryJobs(String sql, Object... parameters) {

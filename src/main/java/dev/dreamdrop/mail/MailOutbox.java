@@ -3,6 +3,7 @@ package dev.dreamdrop.mail;
 import dev.dreamdrop.journal.JournalException;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.Notification;
+import dev.dreamdrop.journal.Sql;
 import dev.dreamdrop.journal.StatusChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,13 +136,6 @@ public class MailOutbox {
     }
 
     private void execute(String sql, Object... parameters) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                s.setObject(i + 1, parameters[i]);
-            }
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new JournalException("cannot update the mail outbox", e);
-        }
+        Sql.update(dataSource, "the mail outbox", sql, parameters);
     }
 }

@@ -8,6 +8,7 @@ import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.intake.SetSource;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.storage.LocalFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -33,7 +34,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * Sets uploaded to a bucket: {@code <inbox-prefix><set>/} with photos and an optional manifest, ready once a
@@ -130,7 +130,7 @@ public class S3Inbox implements SetSource {
             return null;
         }
         try {
-            deleteLocal(dir);
+            LocalFiles.deleteTree(dir);
             Files.createDirectories(dir);
             for (S3Object object : objects) {
                 String fileName = object.key().substring(setPrefix.length());
@@ -151,7 +151,7 @@ public class S3Inbox implements SetSource {
         String to = freePrefix(settings.archivePrefix(), job);
         move(settings.inboxPrefix() + job.setName() + "/", to);
         archivedAt.put(job.id(), to);
-        deleteLocal(staging.resolve(job.id()));
+        LocalFiles.deleteTree(staging.resolve(job.id()));
     }
 
     @Override
@@ -169,7 +169,7 @@ public class S3Inbox implements SetSource {
             throw new UncheckedIOException(e);
         }
         archivedAt.remove(job.id());
-        deleteLocal(staging.resolve(job.id()));
+        LocalFiles.deleteTree(staging.resolve(job.id()));
         LOG.info("Set {} (job {}) moved to s3://{}/{}", job.setName(), job.id(), settings.bucket(), to);
     }
 
@@ -238,18 +238,5 @@ public class S3Inbox implements SetSource {
     private static boolean isSafeName(String name) {
         return !name.isEmpty() && !name.equals(".") && !name.equals("..") && !name.contains("/")
                 && !name.contains("\\") && name.chars().noneMatch(Character::isISOControl);
-    }
-
-    private static void deleteLocal(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
     }
 }

@@ -129,10 +129,17 @@ public class TrainingSubmitter {
         return journal.markSubmitted(job.id(), trainingId, status, body.path("data").asText(""));
     }
 
+    /** Journalled first: a set that cannot be moved now is moved by the intake when it next sees it. */
     private StatusChange failed(Job job, SetSource source, String reason) {
         LOG.warn("Set {} (job {}) failed: {}", job.setName(), job.id(), reason);
-        source.reject(job, List.of(SetProblem.ofSet(reason)));
-        return journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
+        StatusChange change = journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
+        try {
+            source.reject(job, List.of(SetProblem.ofSet(reason)));
+        } catch (RuntimeException e) {
+            LOG.warn("Set {} (job {}) could not be moved to the failed place now ({}); it will be moved later",
+                    job.setName(), job.id(), e.getMessage());
+        }
+        return change;
     }
 
     /** The request as it may be stored: everything the API got, but the key masked. */
