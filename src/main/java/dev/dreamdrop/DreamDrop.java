@@ -1,6 +1,8 @@
 package dev.dreamdrop;
 
 import dev.dreamdrop.config.DreamDropConfiguration;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.main.Main;
 
 /**
@@ -20,6 +22,8 @@ public final class DreamDrop {
     public static Main create() {
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:config/application.properties");
+        // bound before Camel starts, so that Camel's Prometheus support and DreamDrop's figures share it
+        main.bind("metricsRegistry", new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         main.configure().addConfiguration(DreamDropConfiguration.class);
         return main;
     }

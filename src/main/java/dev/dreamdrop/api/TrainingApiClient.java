@@ -3,6 +3,8 @@ package dev.dreamdrop.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -17,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Calls the training API and judges each answer the way training-api.md says: by the body's {@code status}
@@ -32,11 +35,14 @@ public class TrainingApiClient {
     private final String baseUrl;
     private final String apiKey;
     private final Duration requestTimeout;
+    private final MeterRegistry metrics;
 
-    public TrainingApiClient(String baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout) {
+    public TrainingApiClient(String baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout,
+                             MeterRegistry metrics) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.apiKey = apiKey;
         this.requestTimeout = requestTimeout;
+        this.metrics = metrics;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -47,6 +53,16 @@ public class TrainingApiClient {
 
     /** POSTs {@code fields} plus the key to {@code path} (e.g. {@code /api/v3/fine_tune}), once. */
     public ApiResult call(String path, ObjectNode fields) {
+        long start = System.nanoTime();
+        ApiResult result = send(path, fields);
+        Timer.builder("dreamdrop.api.calls").tag("endpoint", endpointOf(path))
+                .tag("outcome", result.outcome().name().toLowerCase(Locale.ROOT))
+                .description("Calls of the training API").register(metrics)
+                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return result;
+    }
+
+    private ApiResult send(String path, ObjectNode fields) {
         ObjectNode body = json.createObjectNode().put("key", apiKey);
         body.setAll(fields);
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
@@ -72,6 +88,17 @@ public class TrainingApiClient {
         }
         return judge(response.statusCode(), response.body(),
                 response.headers().firstValue("Retry-After").orElse(null));
+    }
+
+    /** The endpoint's name without the training id, so that the metric has a handful of values. */
+    static String endpointOf(String path) {
+        String name = path.replaceFirst("^/api/(sandbox/)?v3/", "");
+        for (String withId : List.of("fine_tune_status/", "finetune/delete/", "cancle_training/", "cancel_training/")) {
+            if (name.startsWith(withId)) {
+                return withId.substring(0, withId.length() - 1);
+            }
+        }
+        return name;
     }
 
     /** {@code fine_tune_status/{id}}. */

@@ -15,7 +15,13 @@ import dev.dreamdrop.image.ImageHosting;
 import dev.dreamdrop.intake.RestartRecovery;
 import dev.dreamdrop.intake.SetSource;
 import dev.dreamdrop.intake.SetSources;
+import dev.dreamdrop.observe.DreamDropMetrics;
+import dev.dreamdrop.observe.InboxHealthCheck;
+import dev.dreamdrop.observe.JournalHealthCheck;
+import dev.dreamdrop.observe.S3HealthCheck;
+import dev.dreamdrop.observe.TrainingApiHealthCheck;
 import dev.dreamdrop.poll.StatusPoller;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.dreamdrop.s3.S3Access;
 import dev.dreamdrop.s3.S3ImageHosting;
 import dev.dreamdrop.s3.S3Inbox;
@@ -69,8 +75,10 @@ public class DreamDropConfiguration implements CamelConfiguration {
         DataSource dataSource = dataSource(context, settings);
         Journal journal = new Journal(dataSource);
         journal.createSchema();
+        // Camel's Prometheus support serves the registry bound under this name (see DreamDrop.create)
+        MeterRegistry metrics = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
 
-        TrainingApiClient api = apiClient(context, settings);
+        TrainingApiClient api = apiClient(context, settings, metrics);
         String publicUrl = stripSlash(settings.text("dreamdrop.public-url"));
         List<String> intake = settings.list("dreamdrop.intake");
         String sink = settings.oneOf("dreamdrop.storage.sink", "folder", "s3");
@@ -85,7 +93,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 ? s3Access(context, settings) : null;
 
         SetFolders folders = new SetFolders(settings.path("dreamdrop.inbox.dir"),
-                settings.path("dreamdrop.archive.dir"), settings.path("dreamdrop.failed.dir"));
+                settings.path("dreamdrop.archive.dir"), settings.path("dreamdrop.failed.dir"), journal);
         PreparedImages preparedImages = new PreparedImages(settings.path("dreamdrop.images.dir"), journal,
                 settings.duration("dreamdrop.images.link-lifetime"), publicUrl);
         Map<String, SetSource> sources = new HashMap<>(Map.of(FolderInbox.SOURCE, folders));
@@ -133,17 +141,29 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
         registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
-                retry));
-        registry.bind("webhookReceiver", new WebhookReceiver(journal, api));
+                retry, metrics));
+        registry.bind("webhookReceiver", new WebhookReceiver(journal, api, metrics));
         registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
                 settings.duration("dreamdrop.poll.deadline")));
         registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), documents));
         registry.bind("s3Results", s3 != null ? new S3Results(s3, documents) : new S3NotInUse());
 
         MailSettings mail = mailSettings(context, settings);
-        MailOutbox outbox = new MailOutbox(dataSource, journal, mail);
+        MailOutbox outbox = new MailOutbox(dataSource, journal, mail, metrics);
         registry.bind("mailOutbox", outbox);
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
+
+        DreamDropMetrics.register(metrics, journal, outbox);
+        registry.bind("journalHealth", new JournalHealthCheck(dataSource));
+        if (intake.contains(FolderInbox.SOURCE)) {
+            registry.bind("inboxHealth", new InboxHealthCheck(folders.inbox(),
+                    settings.longValue("dreamdrop.health.min-free-disk-mb") * 1_000_000));
+        }
+        if (s3 != null) {
+            registry.bind("s3Health", new S3HealthCheck(s3));
+        }
+        registry.bind("trainingApiHealth", new TrainingApiHealthCheck(api,
+                settings.duration("dreamdrop.health.api-check-interval")));
     }
 
     /** Stands in for the S3 beans when S3 is not in use, so that the S3 routes exist but find nothing. */
@@ -239,7 +259,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         return pool;
     }
 
-    private static TrainingApiClient apiClient(CamelContext context, Settings settings) {
+    private static TrainingApiClient apiClient(CamelContext context, Settings settings, MeterRegistry metrics) {
         String key = settings.text("dreamdrop.api.key");
         String baseUrl = settings.text("dreamdrop.api.base-url");
         if (key.isEmpty()) {
@@ -259,7 +279,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
             LOG.warn("================================================================================");
         }
         return new TrainingApiClient(baseUrl, key, settings.duration("dreamdrop.api.connect-timeout"),
-                settings.duration("dreamdrop.api.timeout"));
+                settings.duration("dreamdrop.api.timeout"), metrics);
     }
 
     /** Ties a resource's shutdown to the Camel context's, so that stopping DreamDrop releases it. */

@@ -67,15 +67,14 @@ public class FolderInbox {
                         || journal.isActive(SOURCE, name) || !isReady(dir)) {
                     continue;
                 }
-                String fingerprint = fingerprint(dir);
-                Job earlier = journal.findDrop(SOURCE, name, fingerprint).orElse(null);
+                Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
                 if (earlier != null) {
                     LOG.warn("Set {} is still in the inbox although job {} took it ({}); finishing its move", name,
                             earlier.id(), earlier.status());
                     finishMove(earlier);
                     continue;
                 }
-                journal.claim(SOURCE, name, fingerprint).ifPresent(job -> {
+                journal.claim(SOURCE, name, fingerprint(dir)).ifPresent(job -> {
                     LOG.info("Set {} claimed as job {}", name, job.id());
                     jobIds.add(job.id());
                 });

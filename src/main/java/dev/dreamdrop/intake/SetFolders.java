@@ -3,6 +3,7 @@ package dev.dreamdrop.intake;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,14 +23,16 @@ public class SetFolders implements SetSource {
     private final Path inbox;
     private final Path archive;
     private final Path failed;
+    private final Journal journal;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Where each job's set was archived, when an older set of the same name made it differ from the name. */
     private final Map<String, Path> archived = new ConcurrentHashMap<>();
 
-    public SetFolders(Path inbox, Path archive, Path failed) {
+    public SetFolders(Path inbox, Path archive, Path failed, Journal journal) {
         this.inbox = inbox;
         this.archive = archive;
         this.failed = failed;
+        this.journal = journal;
     }
 
     public Path inbox() {
@@ -52,6 +55,7 @@ public class SetFolders implements SetSource {
         if (to != null) {
             archived.put(job.id(), to);
         }
+        journal.markMoved(job.id());
     }
 
     /** Moves the set from the inbox, or from the archive after a failed submission, to the failed folder. */
@@ -64,6 +68,7 @@ public class SetFolders implements SetSource {
             writeErrors(to, job.setName(), problems);
         }
         archived.remove(job.id());
+        journal.markMoved(job.id());
     }
 
     /** Writes errors.json into a set's folder. */

@@ -12,8 +12,10 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -74,6 +76,7 @@ public class Journal {
                     + " previous VARCHAR(64),"
                     + " received_at TIMESTAMP NOT NULL)");
             s.execute("CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id)");
+            s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS moved BOOLEAN DEFAULT FALSE NOT NULL");
             s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS notify_email TEXT");
             s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS notify_statuses TEXT");
             s.execute("CREATE TABLE IF NOT EXISTS job_thumbnails ("
@@ -150,11 +153,46 @@ public class Journal {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE image_token = ?", token).stream().findFirst();
     }
 
-    /** The latest job made from exactly this drop of a set (same source, name and fingerprint), if any. */
-    public Optional<Job> findDrop(String source, String setName, String fingerprint) {
-        List<Job> jobs = queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE source = ? AND set_name = ?"
-                + " AND fingerprint = ? ORDER BY created_at DESC", source, setName, fingerprint);
-        return jobs.stream().findFirst();
+    /** Records that the job's set has left the inbox for good (archived, or moved to the failed place). */
+    public void markMoved(String jobId) {
+        update(jobId, "UPDATE jobs SET moved = TRUE WHERE id = ?", jobId);
+    }
+
+    /**
+     * The job whose set, of this name, left the claimed state but never finished leaving the inbox (its move was
+     * interrupted), if any: that set must be moved on, not claimed again.
+     */
+    public Optional<Job> unfinishedMove(String source, String setName) {
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE source = ? AND set_name = ? AND moved = FALSE"
+                + " AND status NOT IN (?, ?) ORDER BY created_at DESC", source, setName, TrainingStatus.CLAIMED,
+                TrainingStatus.SUBMITTING).stream().findFirst();
+    }
+
+    /** How many jobs are in each status. */
+    public Map<String, Long> countByStatus() {
+        Map<String, Long> counts = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT status, COUNT(*) FROM jobs GROUP BY status");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot count jobs", e);
+        }
+        return counts;
+    }
+
+    /** How many jobs got a training id, i.e. were submitted and accepted. */
+    public long countSubmitted() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM jobs WHERE training_id IS NOT NULL");
+             ResultSet rs = q.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new JournalException("cannot count jobs", e);
+        }
     }
 
     /** Jobs submitted (or maybe submitted) whose training has not ended, oldest first. */

@@ -5,6 +5,8 @@ import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.Notification;
 import dev.dreamdrop.journal.Sql;
 import dev.dreamdrop.journal.StatusChange;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +18,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The emails DreamDrop owes, kept in the journal's database: one row per (job, status), so that duplicated
@@ -30,11 +34,14 @@ public class MailOutbox {
     private final DataSource dataSource;
     private final Journal journal;
     private final MailSettings settings;
+    private final Counter failedAttempts;
 
-    public MailOutbox(DataSource dataSource, Journal journal, MailSettings settings) {
+    public MailOutbox(DataSource dataSource, Journal journal, MailSettings settings, MeterRegistry metrics) {
         this.dataSource = dataSource;
         this.journal = journal;
         this.settings = settings;
+        this.failedAttempts = Counter.builder("dreamdrop.emails.failed.attempts")
+                .description("Attempts to send a status email that failed").register(metrics);
     }
 
     /** One email to send: the outbox row, its job and the status it tells about. */
@@ -109,6 +116,21 @@ public class MailOutbox {
         }
     }
 
+    /** How many emails are in each state: pending, sent, parked. */
+    public Map<String, Long> countByState() {
+        Map<String, Long> counts = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT state, COUNT(*) FROM mail_outbox GROUP BY state");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot count emails", e);
+        }
+        return counts;
+    }
+
     public void sent(long id) {
         execute("UPDATE mail_outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
                 Timestamp.from(Instant.now()), id);
@@ -120,6 +142,7 @@ public class MailOutbox {
      * @return true when the email is now parked (no attempts left)
      */
     public boolean failed(long id, String error) {
+        failedAttempts.increment();
         MailTask task = task(id);
         int attempts = task.attempts() + 1;
         boolean park = attempts >= settings.maxAttempts();

@@ -40,8 +40,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code READY} object exists. Listing is one request per thousand sets (a delimiter listing of the inbox) and
  * one {@code HEAD} per waiting set; a ready set's own objects are listed and downloaded once, when claimed.
  * Moves (to the archive or failed prefix) copy then delete each object, so an interrupted move is finished by
- * the next one and nothing is lost; a set whose move did not finish is recognised by its fingerprint and never
- * claimed twice. While the bucket cannot be reached, listing backs off.
+ * the next listing and nothing is lost; the journal knows which sets have not finished leaving the inbox, so
+ * such a set is never claimed twice. While the bucket cannot be reached, listing backs off.
  */
 public class S3Inbox implements SetSource {
 
@@ -99,17 +99,18 @@ public class S3Inbox implements SetSource {
         for (CommonPrefix prefix : client.listObjectsV2Paginator(sets).commonPrefixes()) {
             String setPrefix = prefix.prefix();
             String name = setPrefix.substring(settings.inboxPrefix().length(), setPrefix.length() - 1);
-            if (!isSafeName(name) || journal.isActive(SOURCE, name) || !exists(setPrefix + "READY")) {
+            if (!isSafeName(name) || journal.isActive(SOURCE, name)) {
                 continue;
             }
-            List<S3Object> objects = list(setPrefix);
-            String fingerprint = fingerprint(objects);
-            Job earlier = journal.findDrop(SOURCE, name, fingerprint).orElse(null);
+            Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
             if (earlier != null) {
                 finishMove(earlier);
                 continue;
             }
-            journal.claim(SOURCE, name, fingerprint).ifPresent(job -> {
+            if (!exists(setPrefix + "READY")) {
+                continue;
+            }
+            journal.claim(SOURCE, name, fingerprint(list(setPrefix))).ifPresent(job -> {
                 LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
                 jobIds.add(job.id());
             });
@@ -151,6 +152,7 @@ public class S3Inbox implements SetSource {
         String to = freePrefix(settings.archivePrefix(), job);
         move(settings.inboxPrefix() + job.setName() + "/", to);
         archivedAt.put(job.id(), to);
+        journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
     }
 
@@ -169,6 +171,7 @@ public class S3Inbox implements SetSource {
             throw new UncheckedIOException(e);
         }
         archivedAt.remove(job.id());
+        journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
         LOG.info("Set {} (job {}) moved to s3://{}/{}", job.setName(), job.id(), settings.bucket(), to);
     }
@@ -185,9 +188,14 @@ public class S3Inbox implements SetSource {
         }
     }
 
-    /** Copies then deletes each object: a move cut short is completed by running it again. */
+    /**
+     * Copies then deletes each object, READY last: a move cut short leaves the set recognisable in the inbox,
+     * and running the move again completes it.
+     */
     private void move(String fromPrefix, String toPrefix) {
-        for (S3Object object : list(fromPrefix)) {
+        List<S3Object> objects = list(fromPrefix);
+        objects.sort(Comparator.comparing((S3Object o) -> o.key().endsWith("/READY")).thenComparing(S3Object::key));
+        for (S3Object object : objects) {
             String target = toPrefix + object.key().substring(fromPrefix.length());
             s3.client().copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(object.key())
                     .destinationBucket(settings.bucket()).destinationKey(target));

@@ -13,6 +13,7 @@ import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,16 +37,19 @@ public class TrainingSubmitter {
     private final Map<String, ImageHosting> hostingBySource;
     private final String publicUrl;
     private final RetryPolicy retry;
+    private final MeterRegistry metrics;
 
     /** @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3) */
     public TrainingSubmitter(Journal journal, TrainingApiClient api, SetSources sources,
-                             Map<String, ImageHosting> hostingBySource, String publicUrl, RetryPolicy retry) {
+                             Map<String, ImageHosting> hostingBySource, String publicUrl, RetryPolicy retry,
+                             MeterRegistry metrics) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
         this.hostingBySource = Map.copyOf(hostingBySource);
         this.publicUrl = publicUrl;
         this.retry = retry;
+        this.metrics = metrics;
     }
 
     /** Rejects a set that failed validation: errors.json beside it in the failed folder, no API call. */
@@ -77,7 +81,7 @@ public class TrainingSubmitter {
             source.archive(job);
         } catch (RuntimeException e) {
             // the training must not wait for storage; the intake finishes the move when it next sees the set,
-            // and knows it by its fingerprint, so it is never claimed twice
+            // and the journal knows the set is taken, so it is never claimed twice
             LOG.warn("Set {} (job {}) could not be archived now ({}); it will be moved later", job.setName(),
                     job.id(), e.getMessage());
         }
@@ -113,6 +117,7 @@ public class TrainingSubmitter {
             Duration delay = retry.delayAfter(attempts, result.retryAfter());
             LOG.info("Set {} (job {}): attempt {} not accepted ({}), retrying in {} ms", job.setName(), job.id(),
                     attempts, result.message(), delay.toMillis());
+            metrics.counter("dreamdrop.api.retries").increment();
             sleep(delay);
         }
     }

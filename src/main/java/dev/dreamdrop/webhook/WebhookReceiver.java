@@ -10,6 +10,7 @@ import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,13 +33,23 @@ public class WebhookReceiver {
             .disable(JsonParser.Feature.ALLOW_COMMENTS);
     private final Journal journal;
     private final TrainingApiClient api;
+    private final MeterRegistry metrics;
 
-    public WebhookReceiver(Journal journal, TrainingApiClient api) {
+    public WebhookReceiver(Journal journal, TrainingApiClient api, MeterRegistry metrics) {
         this.journal = journal;
         this.api = api;
+        this.metrics = metrics;
     }
 
     public WebhookReceipt receive(String token, String body) {
+        WebhookReceipt receipt = handle(token, body);
+        String outcome = receipt.change() == null ? "refused_" + receipt.httpStatus()
+                : receipt.change().applied() ? "applied" : "recorded_not_applied";
+        metrics.counter("dreamdrop.webhook.events", "outcome", outcome).increment();
+        return receipt;
+    }
+
+    private WebhookReceipt handle(String token, String body) {
         Job job = token == null ? null : journal.findByWebhookToken(token).orElse(null);
         if (job == null) {
             return WebhookReceipt.refused(404, "unknown webhook");

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TrainingApiClientTest {
 
     private final TrainingApiClient client = new TrainingApiClient("http://127.0.0.1:1", "k",
-            Duration.ofSeconds(1), Duration.ofSeconds(1));
+            Duration.ofSeconds(1), Duration.ofSeconds(1), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
     private ApiResult judge(int http, String body) {
         return client.judge(http, body, null);

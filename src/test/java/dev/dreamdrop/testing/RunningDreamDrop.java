@@ -41,6 +41,7 @@ public final class RunningDreamDrop implements AutoCloseable {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("camel.server.port", String.valueOf(port));
         settings.put("camel.server.host", "127.0.0.1");
+        settings.put("camel.management.port", String.valueOf(freePort()));
         settings.put("dreamdrop.public-url", "http://127.0.0.1:" + port);
         settings.put("dreamdrop.api.base-url", sandbox.baseUrl());
         settings.put("dreamdrop.api.key", API_KEY);
@@ -101,6 +102,11 @@ public final class RunningDreamDrop implements AutoCloseable {
 
     public String publicUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    public String managementUrl() {
+        return "http://127.0.0.1:" + main.getCamelContext().getPropertiesComponent()
+                .resolveProperty("camel.management.port").orElseThrow();
     }
 
     public Journal journal() {
