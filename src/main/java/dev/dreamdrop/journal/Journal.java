@@ -207,10 +207,6 @@ public class Journal {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status = ? ORDER BY created_at", status);
     }
 
-    public List<Job> allJobs() {
-        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY created_at");
-    }
-
     /**
      * Marks a claimed job as being submitted and records its request (key masked). Not applied when the job
      * has left {@code claimed} already: the caller must then not call the API, or it would submit twice.
