@@ -85,8 +85,12 @@ class ObservabilityTest {
         assertMetric(metrics, "dreamdrop_trainings{status=\"rejected\"} 1.0");
         assertTrue(metrics.contains("dreamdrop_api_calls_seconds_count{endpoint=\"fine_tune\",outcome=\"success\"} 1"),
                 metrics);
-        // seven webhooks moved the training on, after the submission's own deploying_gpu
-        assertMetric(metrics, "dreamdrop_webhook_events_total{outcome=\"applied\"} 7.0");
+        // the first webhook and the submission's answer race to report deploying_gpu: count what the journal kept
+        String jobId = dreamDrop.status("observed").get("job_id").asText();
+        long appliedWebhooks = dreamDrop.journal().events(jobId).stream()
+                .filter(e -> e.source().equals("webhook") && e.applied()).count();
+        assertTrue(appliedWebhooks >= 7, "at least training_started .. model_ready");
+        assertMetric(metrics, "dreamdrop_webhook_events_total{outcome=\"applied\"} " + appliedWebhooks + ".0");
         assertMetric(metrics, "dreamdrop_emails{state=\"sent\"} 0.0");
         assertTrue(!metrics.contains(RunningDreamDrop.API_KEY));
     }
