@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** Where a folder set lives at each stage (inbox, archive, failed), and the moves between them. */
 public class SetFolders implements SetSource {
@@ -26,7 +25,7 @@ public class SetFolders implements SetSource {
     private final Journal journal;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Where each job's set was archived, when an older set of the same name made it differ from the name. */
-    private final Map<String, Path> archived = new ConcurrentHashMap<>();
+    private final Map<String, Path> archived = RecentMoves.create();
 
     public SetFolders(Path inbox, Path archive, Path failed, Journal journal) {
         this.inbox = inbox;

@@ -3,6 +3,7 @@ package dev.dreamdrop.s3;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.intake.RecentMoves;
 import dev.dreamdrop.intake.SetFolders;
 import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.intake.SetSource;
@@ -33,7 +34,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sets uploaded to a bucket: {@code <inbox-prefix><set>/} with photos and an optional manifest, ready once a
@@ -55,7 +55,8 @@ public class S3Inbox implements SetSource {
     private final Path staging;
     private final boolean enabled;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private final Map<String, String> archivedAt = new ConcurrentHashMap<>();
+    private final Map<String, String> archivedAt = RecentMoves.create();
+    private final Map<String, String> rejectedAt = RecentMoves.create();
     private Instant pausedUntil = Instant.EPOCH;
     private int failures;
 
@@ -149,9 +150,9 @@ public class S3Inbox implements SetSource {
 
     @Override
     public void archive(Job job) {
-        String to = freePrefix(settings.archivePrefix(), job);
+        // chosen once per job, so that a move retried after an outage continues where it stopped
+        String to = archivedAt.computeIfAbsent(job.id(), id -> freePrefix(settings.archivePrefix(), job));
         move(settings.inboxPrefix() + job.setName() + "/", to);
-        archivedAt.put(job.id(), to);
         journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
     }
@@ -161,7 +162,7 @@ public class S3Inbox implements SetSource {
         String inbox = settings.inboxPrefix() + job.setName() + "/";
         String from = !list(inbox).isEmpty() ? inbox
                 : archivedAt.getOrDefault(job.id(), settings.archivePrefix() + job.setName() + "/");
-        String to = freePrefix(settings.failedPrefix(), job);
+        String to = rejectedAt.computeIfAbsent(job.id(), id -> freePrefix(settings.failedPrefix(), job));
         move(from, to);
         try {
             s3.client().putObject(b -> b.bucket(settings.bucket()).key(to + "errors.json").contentType("application/json"),
@@ -171,6 +172,7 @@ public class S3Inbox implements SetSource {
             throw new UncheckedIOException(e);
         }
         archivedAt.remove(job.id());
+        rejectedAt.remove(job.id());
         journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
         LOG.info("Set {} (job {}) moved to s3://{}/{}", job.setName(), job.id(), settings.bucket(), to);
