@@ -35,7 +35,12 @@ import dev.dreamdrop.webhook.WebhookReceiver;
 import dev.dreamdrop.mail.MailOutbox;
 import dev.dreamdrop.mail.MailSettings;
 import dev.dreamdrop.mail.StatusEmails;
+import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.operate.OperatorApi;
+import dev.dreamdrop.operate.OperatorHttp;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.CamelContext;
@@ -46,6 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -154,6 +162,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
 
         DreamDropMetrics.register(metrics, journal, outbox);
+        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, statusChangesOf(context)));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         if (intake.contains(FolderInbox.SOURCE)) {
             registry.bind("inboxHealth", new InboxHealthCheck(folders.inbox(),
@@ -164,6 +173,41 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
         registry.bind("trainingApiHealth", new TrainingApiHealthCheck(api,
                 settings.duration("dreamdrop.health.api-check-interval")));
+    }
+
+    /** Operator changes (cancel, retry) go to the status router like every other change. */
+    private static Consumer<StatusChange> statusChangesOf(CamelContext context) {
+        ProducerTemplate template = context.createProducerTemplate();
+        return change -> template.sendBody("seda:status-changes", change);
+    }
+
+    /** The operator API and the dashboard join health and metrics on the management server once it runs. */
+    private static void mountOperatorApi(CamelContext context, Settings settings, OperatorApi api) {
+        String token = settings.optional("dreamdrop.operator.token");
+        String host = settings.text("camel.management.host");
+        if (token == null && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
+            LOG.warn("The management server listens on {} without dreamdrop.operator.token: anyone who reaches it can"
+                    + " cancel trainings and delete models. Set a token.", host);
+        }
+        String dashboard;
+        try (InputStream in = DreamDropConfiguration.class.getResourceAsStream("/dashboard.html")) {
+            dashboard = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the dashboard page is missing from the build", e);
+        }
+        String page = dashboard;
+        try {
+            context.addStartupListener((started, alreadyStarted) -> {
+                ManagementHttpServer server = started.hasService(ManagementHttpServer.class);
+                if (server == null) {
+                    LOG.warn("No management server (camel.management.enabled=false): no operator API, no dashboard");
+                    return;
+                }
+                OperatorHttp.mount(server.getRouter(), api, token, page);
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Stands in for the S3 beans when S3 is not in use, so that the S3 routes exist but find nothing. */

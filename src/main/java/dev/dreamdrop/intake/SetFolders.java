@@ -70,6 +70,23 @@ public class SetFolders implements SetSource {
         journal.markMoved(job.id());
     }
 
+    @Override
+    public boolean restore(Job job) {
+        for (Path candidate : List.of(failed.resolve(job.setName()),
+                archived.getOrDefault(job.id(), archive.resolve(job.setName())))) {
+            if (Files.isDirectory(candidate, LinkOption.NOFOLLOW_LINKS) && !Files.exists(inInbox(job.setName()))) {
+                try {
+                    Files.deleteIfExists(candidate.resolve("errors.json"));
+                    Files.move(candidate, inInbox(job.setName()), StandardCopyOption.ATOMIC_MOVE);
+                    return true;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot move set " + job.setName() + " back to the inbox", e);
+                }
+            }
+        }
+        return false;
+    }
+
     /** Writes errors.json into a set's folder. */
     private void writeErrors(Path setDir, String setName, List<SetProblem> problems) {
         try {

@@ -16,4 +16,10 @@ public interface SetSource {
 
     /** The set goes to the failed place, with an errors.json beside it, from wherever it is now. */
     void reject(Job job, List<SetProblem> problems);
+
+    /**
+     * An operator's retry: the set goes back into the inbox (without its errors.json) from the failed place or
+     * the archive, to be claimed as a new job. Returns false when the set is found in neither.
+     */
+    boolean restore(Job job);
 }

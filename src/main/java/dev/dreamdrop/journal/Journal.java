@@ -203,6 +203,16 @@ public class Journal {
                 TrainingStatus.REJECTED);
     }
 
+    /** The newest job made from a set of this name and source. */
+    public Optional<Job> latestJob(String source, String setName) {
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE source = ? AND set_name = ?"
+                + " ORDER BY created_at DESC", source, setName).stream().findFirst();
+    }
+
+    public List<Job> allJobs() {
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY created_at DESC");
+    }
+
     public List<Job> jobsInStatus(String status) {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status = ? ORDER BY created_at", status);
     }

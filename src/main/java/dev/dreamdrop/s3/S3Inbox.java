@@ -178,6 +178,20 @@ public class S3Inbox implements SetSource {
         LOG.info("Set {} (job {}) moved to s3://{}/{}", job.setName(), job.id(), settings.bucket(), to);
     }
 
+    @Override
+    public boolean restore(Job job) {
+        String inbox = settings.inboxPrefix() + job.setName() + "/";
+        for (String from : List.of(rejectedAt.getOrDefault(job.id(), settings.failedPrefix() + job.setName() + "/"),
+                archivedAt.getOrDefault(job.id(), settings.archivePrefix() + job.setName() + "/"))) {
+            if (!list(from).isEmpty() && list(inbox).isEmpty()) {
+                s3.client().deleteObject(b -> b.bucket(settings.bucket()).key(from + "errors.json"));
+                move(from, inbox);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A set still in the inbox although its job went on: the move was interrupted, so it is finished now. */
     private void finishMove(Job job) {
         LOG.warn("Set {} is still in the S3 inbox although job {} took it ({}); finishing its move", job.setName(),

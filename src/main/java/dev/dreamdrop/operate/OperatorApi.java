@@ -1,0 +1,168 @@
+package dev.dreamdrop.operate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dreamdrop.api.ApiResult;
+import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.intake.SetSources;
+import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.StatusChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * What an operator can see and do: jobs and their history, cancel a training, delete a trained model, retry a
+ * set, list the account's models. Every answer is JSON with an HTTP status; every action is journalled.
+ */
+public class OperatorApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorApi.class);
+    private static final Set<String> RETRYABLE = Set.of(TrainingStatus.FAILED, TrainingStatus.UNKNOWN_OUTCOME,
+            TrainingStatus.TIMED_OUT, TrainingStatus.REJECTED, TrainingStatus.CANCELLED);
+
+    private final Journal journal;
+    private final TrainingApiClient api;
+    private final SetSources sources;
+    private final Consumer<StatusChange> statusChanges;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /** @param statusChanges where the changes an operator causes go (the status router), like any other */
+    public OperatorApi(Journal journal, TrainingApiClient api, SetSources sources, Consumer<StatusChange> statusChanges) {
+        this.journal = journal;
+        this.api = api;
+        this.sources = sources;
+        this.statusChanges = statusChanges;
+    }
+
+    /** An HTTP status and a JSON body. */
+    public record Answer(int status, JsonNode body) {
+    }
+
+    public Answer jobs(String status) {
+        ArrayNode jobs = json.createArrayNode();
+        List<Job> all = status == null || status.isBlank() ? journal.allJobs() : journal.jobsInStatus(status);
+        all.forEach(job -> jobs.add(summary(job)));
+        return new Answer(200, jobs);
+    }
+
+    public Answer job(String jobId) {
+        Job job = journal.find(jobId).orElse(null);
+        if (job == null) {
+            return error(404, "no job " + jobId);
+        }
+        ObjectNode body = summary(job);
+        ArrayNode history = body.putArray("history");
+        for (StatusChange event : journal.events(jobId)) {
+            history.add(json.createObjectNode().put("at", event.at().toString()).put("status", event.status())
+                    .put("source", event.source()).put("applied", event.applied()).put("detail", event.detail()));
+        }
+        return new Answer(200, body);
+    }
+
+    public Answer cancel(String jobId) {
+        Job job = journal.find(jobId).orElse(null);
+        if (job == null) {
+            return error(404, "no job " + jobId);
+        }
+        if (job.trainingId() == null || TrainingStatus.isTerminal(job.status())) {
+            return error(409, "job " + jobId + " has no training that could be cancelled (status " + job.status() + ")");
+        }
+        ApiResult result = api.call("/api/v3/cancle_training/" + job.trainingId(), json.createObjectNode());
+        if (!result.isSuccess()) {
+            return error(502, "the training API did not cancel training " + job.trainingId() + ": " + result.message());
+        }
+        LOG.info("Set {} (job {}, training {}) cancelled by an operator", job.setName(), job.id(), job.trainingId());
+        statusChanges.accept(journal.record(job.id(), TrainingStatus.CANCELLED, "operator", "cancelled by an operator"));
+        return job(jobId);
+    }
+
+    public Answer deleteModel(String jobId) {
+        Job job = journal.find(jobId).orElse(null);
+        if (job == null) {
+            return error(404, "no job " + jobId);
+        }
+        if (job.trainingId() == null) {
+            return error(409, "job " + jobId + " has no trained model");
+        }
+        ApiResult result = api.call("/api/v3/finetune/delete/" + job.trainingId(), json.createObjectNode());
+        if (!result.isSuccess()) {
+            return error(502, "the training API did not delete model " + job.trainingId() + ": " + result.message());
+        }
+        LOG.info("Model {} of set {} (job {}) deleted by an operator", job.trainingId(), job.setName(), job.id());
+        statusChanges.accept(journal.note(job.id(), "model_deleted", "operator", "model " + job.trainingId()
+                + " deleted by an operator"));
+        return job(jobId);
+    }
+
+    /**
+     * Puts the set back into the inbox, where it is claimed as a new job. For {@code unknown_outcome} this is the
+     * operator's decision that no training started: the old job ends as failed.
+     */
+    public Answer retry(String jobId) {
+        Job job = journal.find(jobId).orElse(null);
+        if (job == null) {
+            return error(404, "no job " + jobId);
+        }
+        if (!RETRYABLE.contains(job.status())) {
+            return error(409, "job " + jobId + " is " + job.status() + "; only a failed, rejected, cancelled, timed-out"
+                    + " or unknown_outcome set can be retried");
+        }
+        Job latest = journal.latestJob(job.source(), job.setName()).orElse(job);
+        if (!latest.id().equals(job.id())) {
+            return error(409, "the set " + job.setName() + " has been taken again since, as job " + latest.id());
+        }
+        if (!sources.of(job).restore(job)) {
+            return error(409, "the set " + job.setName() + " is in neither the failed place nor the archive, or a set"
+                    + " of that name is in the inbox already");
+        }
+        if (TrainingStatus.UNKNOWN_OUTCOME.equals(job.status())) {
+            statusChanges.accept(journal.fail(job.id(), TrainingStatus.FAILED, "operator",
+                    "an operator decided no training had started and retried the set"));
+        } else {
+            statusChanges.accept(journal.note(job.id(), "retried", "operator", "set put back into the inbox"));
+        }
+        LOG.info("Set {} (job {}) put back into the inbox by an operator", job.setName(), job.id());
+        return new Answer(202, json.createObjectNode().put("status", "retrying").put("set", job.setName()));
+    }
+
+    public Answer models() {
+        ApiResult result = api.call("/api/v3/finetune_list", json.createObjectNode());
+        if (!result.isSuccess()) {
+            return error(502, "the training API did not list the models: " + result.message());
+        }
+        return new Answer(200, result.body().path("data"));
+    }
+
+    /** A thumbnail of one of the job's photos, or null. */
+    public byte[] thumbnail(String jobId, int index) {
+        List<byte[]> thumbnails = journal.thumbnails(jobId);
+        return index >= 0 && index < thumbnails.size() ? thumbnails.get(index) : null;
+    }
+
+    private ObjectNode summary(Job job) {
+        return json.createObjectNode()
+                .put("id", job.id())
+                .put("set", job.setName())
+                .put("source", job.source())
+                .put("status", job.status())
+                .put("step", TrainingStatus.step(job.status()))
+                .put("steps", TrainingStatus.TRAINING_STEPS.size())
+                .put("training_id", job.trainingId())
+                .put("photos", job.imageCount())
+                .put("error", job.error())
+                .put("created", job.createdAt().toString())
+                .put("updated", job.updatedAt().toString());
+    }
+
+    private Answer error(int status, String message) {
+        return new Answer(status, json.createObjectNode().put("error", message));
+    }
+}

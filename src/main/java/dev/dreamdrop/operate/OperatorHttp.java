@@ -1,0 +1,62 @@
+package dev.dreamdrop.operate;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The operator API and the dashboard on the management server (127.0.0.1 by default, beside health and
+ * metrics). When a token is configured, every API call must carry {@code Authorization: Bearer <token>}.
+ */
+public final class OperatorHttp {
+
+    private OperatorHttp() {
+    }
+
+    public static void mount(Router router, OperatorApi api, String token, String dashboardHtml) {
+        router.route("/api/*").handler(ctx -> {
+            if (token == null || authorised(ctx, token)) {
+                ctx.next();
+            } else {
+                ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .putHeader("WWW-Authenticate", "Bearer").end("{\"error\":\"a bearer token is required\"}");
+            }
+        });
+        router.get("/api/jobs").blockingHandler(ctx -> send(ctx, api.jobs(ctx.request().getParam("status"))));
+        router.get("/api/jobs/:id").blockingHandler(ctx -> send(ctx, api.job(ctx.pathParam("id"))));
+        router.post("/api/jobs/:id/cancel").blockingHandler(ctx -> send(ctx, api.cancel(ctx.pathParam("id"))));
+        router.post("/api/jobs/:id/delete-model").blockingHandler(ctx -> send(ctx, api.deleteModel(ctx.pathParam("id"))));
+        router.post("/api/jobs/:id/retry").blockingHandler(ctx -> send(ctx, api.retry(ctx.pathParam("id"))));
+        router.get("/api/models").blockingHandler(ctx -> send(ctx, api.models()));
+        router.get("/api/jobs/:id/thumbnails/:n").blockingHandler(ctx -> {
+            byte[] jpeg;
+            try {
+                jpeg = api.thumbnail(ctx.pathParam("id"), Integer.parseInt(ctx.pathParam("n")));
+            } catch (NumberFormatException e) {
+                jpeg = null;
+            }
+            if (jpeg == null) {
+                ctx.response().setStatusCode(404).end();
+            } else {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg").end(Buffer.buffer(jpeg));
+            }
+        });
+        router.get("/dashboard").handler(ctx -> ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(dashboardHtml));
+    }
+
+    private static boolean authorised(RoutingContext ctx, String token) {
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
+                ("Bearer " + token).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(RoutingContext ctx, OperatorApi.Answer answer) {
+        ctx.response().setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(answer.body().toString());
+    }
+}
