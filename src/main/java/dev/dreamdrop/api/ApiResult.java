@@ -28,4 +28,15 @@ public record ApiResult(Outcome outcome, int httpStatus, JsonNode body, String m
     public boolean isSuccess() {
         return outcome == Outcome.SUCCESS;
     }
+
+    /**
+     * For an answer of {@code fine_tune_status}: the status it reports ({@code messege}), {@code failed} for a
+     * failed training, or null when the API could not be asked.
+     */
+    public String reportedTrainingStatus() {
+        if (isSuccess()) {
+            return message;
+        }
+        return body != null && "failed".equals(body.path("status").asText()) ? TrainingStatus.FAILED : null;
+    }
 }

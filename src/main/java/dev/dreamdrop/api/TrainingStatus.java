@@ -24,6 +24,11 @@ public final class TrainingStatus {
     public static final String CANCELLED = "cancelled";
     public static final String TIMED_OUT = "timed_out";
 
+    /** Every status a job can have: DreamDrop's own and the API's, in the order of progress. */
+    public static final List<String> ALL = List.of(CLAIMED, SUBMITTING, UNKNOWN_OUTCOME, "deploying_gpu",
+            "training_started", "training_success", "trained_model_compressing", "trained_model_uploading",
+            "trained_model_uploaded", "deploying_model", MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
+
     private static final Set<String> TERMINAL = Set.of(MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
 
     private TrainingStatus() {

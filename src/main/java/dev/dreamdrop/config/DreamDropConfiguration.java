@@ -161,7 +161,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("mailOutbox", outbox);
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
 
-        DreamDropMetrics.register(metrics, journal, outbox);
+        registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox));
         mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, statusChangesOf(context)));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         if (intake.contains(FolderInbox.SOURCE)) {

@@ -18,6 +18,7 @@ import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -77,8 +78,8 @@ public class ImagePreparer {
         }
     }
 
-    /** Prepares {@code photo} and writes the 512x512 JPEG to {@code target}. */
-    public void prepare(Path photo, Path target) throws ImageProblem {
+    /** Prepares {@code photo}, writes the 512x512 JPEG to {@code target}, and returns the image written. */
+    public BufferedImage prepare(Path photo, Path target) throws ImageProblem {
         int orientation = exifOrientation(photo);
         BufferedImage square;
         try (ImageInputStream in = ImageIO.createImageInputStream(photo.toFile())) {
@@ -105,8 +106,9 @@ public class ImagePreparer {
         } catch (IOException | RuntimeException e) {
             throw new ImageProblem("could not be decoded (" + describe(e) + "); the file may be damaged");
         }
-        BufferedImage scaled = scaleTo(toRgb(square), SIZE);
-        write(orient(scaled, orientation), target);
+        BufferedImage prepared = orient(scaleTo(toRgb(square), SIZE), orientation);
+        write(prepared, target);
+        return prepared;
     }
 
     private static BufferedImage centreSquare(BufferedImage image) {
@@ -115,13 +117,12 @@ public class ImagePreparer {
     }
 
     /** A small JPEG of a prepared image, for emails and the dashboard. */
-    public byte[] thumbnail(Path prepared, int size) throws ImageProblem {
+    public static byte[] thumbnail(BufferedImage prepared, int size) throws ImageProblem {
         try {
-            BufferedImage image = ImageIO.read(prepared.toFile());
-            java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
-            ImageIO.write(scaleTo(image, size), "jpeg", jpeg);
+            ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+            ImageIO.write(scaleTo(prepared, size), "jpeg", jpeg);
             return jpeg.toByteArray();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             throw new ImageProblem("could not be made into a thumbnail: " + describe(e));
         }
     }

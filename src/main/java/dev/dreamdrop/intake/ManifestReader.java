@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dreamdrop.api.TrainingStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,9 +25,6 @@ public class ManifestReader {
     public static final List<String> MANIFEST_NAMES = List.of("training.yaml", "training.yml", "training.json");
     static final List<String> FIELDS = List.of("instance_prompt", "class_prompt", "base_model_id", "training_type",
             "max_train_steps", "seed", "notify_email", "notify_statuses");
-    static final List<String> NOTIFIABLE = List.of("claimed", "submitting", "deploying_gpu", "training_started",
-            "training_success", "trained_model_compressing", "trained_model_uploading", "trained_model_uploaded",
-            "deploying_model", "model_ready", "failed", "cancelled", "timed_out", "rejected", "unknown_outcome");
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s<>,;\"]+@[^@\\s<>,;\"]+\\.[^@\\s<>,;\"]+");
     private static final int MAX_STEPS = 2000;
@@ -200,11 +198,11 @@ public class ManifestReader {
         for (JsonNode item : value.isArray() ? value : json.createArrayNode().add(value)) {
             for (String status : item.asText().split(",")) {
                 String trimmed = status.trim();
-                if (NOTIFIABLE.contains(trimmed)) {
+                if (TrainingStatus.ALL.contains(trimmed)) {
                     statuses.add(trimmed);
                 } else if (!trimmed.isEmpty()) {
                     problems.add(SetProblem.ofField("notify_statuses", "'" + printable(trimmed)
-                            + "' is not a status; use some of " + String.join(", ", NOTIFIABLE)));
+                            + "' is not a status; use some of " + String.join(", ", TrainingStatus.ALL)));
                 }
             }
         }

@@ -7,6 +7,7 @@ import dev.dreamdrop.journal.Journal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -76,9 +77,8 @@ public class SetPreparation {
         if (problems.isEmpty()) {
             for (Path photo : photos) {
                 try {
-                    Path result = target.resolve(PreparedImages.fileName(prepared));
-                    preparer.prepare(photo, result);
-                    thumbnails.add(preparer.thumbnail(result, THUMBNAIL_SIZE));
+                    BufferedImage result = preparer.prepare(photo, target.resolve(PreparedImages.fileName(prepared)));
+                    thumbnails.add(ImagePreparer.thumbnail(result, THUMBNAIL_SIZE));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
                     problems.add(SetProblem.ofFile(photo.getFileName().toString(), e.getMessage()));

@@ -8,38 +8,70 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * DreamDrop's own Prometheus figures. Counts of sets, trainings and emails are read from the journal when
  * scraped, so they survive restarts and agree with it; what the journal does not hold (webhooks refused, API
- * call times, retries) is counted as it happens.
+ * call times, retries) is counted as it happens. One scrape reads each count once, however many series use it.
  */
 public final class DreamDropMetrics {
 
-    private static final List<String> STATUSES = List.of("claimed", "submitting", "unknown_outcome", "deploying_gpu",
-            "training_started", "training_success", "trained_model_compressing", "trained_model_uploading",
-            "trained_model_uploaded", "deploying_model", "model_ready", "failed", "cancelled", "timed_out", "rejected");
+    private static final long SCRAPE_MILLIS = 1000;
 
-    private DreamDropMetrics() {
+    private final Snapshot<Map<String, Long>> jobs;
+    private final Snapshot<Map<String, Long>> emails;
+    private final Snapshot<Long> submitted;
+
+    private DreamDropMetrics(Journal journal, MailOutbox outbox) {
+        jobs = new Snapshot<>(journal::countByStatus);
+        emails = new Snapshot<>(outbox::countByState);
+        submitted = new Snapshot<>(journal::countSubmitted);
     }
 
-    public static void register(MeterRegistry registry, Journal journal, MailOutbox outbox) {
-        FunctionCounter.builder("dreamdrop.sets.received", journal,
-                        j -> j.countByStatus().values().stream().mapToLong(Long::longValue).sum())
+    /**
+     * Registers the figures. Meters hold their object weakly: keep the returned instance for as long as the
+     * registry is scraped (DreamDrop binds it in Camel's registry).
+     */
+    public static DreamDropMetrics register(MeterRegistry registry, Journal journal, MailOutbox outbox) {
+        DreamDropMetrics metrics = new DreamDropMetrics(journal, outbox);
+        FunctionCounter.builder("dreamdrop.sets.received", metrics,
+                        m -> m.jobs.get().values().stream().mapToLong(Long::longValue).sum())
                 .description("Sets claimed from an inbox").register(registry);
-        FunctionCounter.builder("dreamdrop.sets.rejected", journal,
-                        j -> j.countByStatus().getOrDefault(TrainingStatus.REJECTED, 0L))
+        FunctionCounter.builder("dreamdrop.sets.rejected", metrics,
+                        m -> m.jobs.get().getOrDefault(TrainingStatus.REJECTED, 0L))
                 .description("Sets rejected before any API call").register(registry);
-        FunctionCounter.builder("dreamdrop.sets.submitted", journal, Journal::countSubmitted)
+        FunctionCounter.builder("dreamdrop.sets.submitted", metrics, m -> m.submitted.get())
                 .description("Sets whose training the API accepted").register(registry);
-        for (String status : STATUSES) {
-            // gauges hold their object weakly: the journal, which lives as long as DreamDrop, not a lambda
-            Gauge.builder("dreamdrop.trainings", journal, j -> j.countByStatus().getOrDefault(status, 0L))
+        for (String status : TrainingStatus.ALL) {
+            Gauge.builder("dreamdrop.trainings", metrics, m -> m.jobs.get().getOrDefault(status, 0L))
                     .tag("status", status).description("Jobs by current status").register(registry);
         }
         for (String state : List.of("sent", "pending", "parked")) {
-            Gauge.builder("dreamdrop.emails", outbox, o -> o.countByState().getOrDefault(state, 0L))
+            Gauge.builder("dreamdrop.emails", metrics, m -> m.emails.get().getOrDefault(state, 0L))
                     .tag("state", state).description("Status emails by state").register(registry);
+        }
+        return metrics;
+    }
+
+    /** A value read at most once per scrape. */
+    private static final class Snapshot<T> {
+        private final Supplier<T> read;
+        private T value;
+        private long readAt;
+
+        Snapshot(Supplier<T> read) {
+            this.read = read;
+        }
+
+        synchronized T get() {
+            long now = System.currentTimeMillis();
+            if (value == null || now - readAt > SCRAPE_MILLIS) {
+                value = read.get();
+                readAt = now;
+            }
+            return value;
         }
     }
 }

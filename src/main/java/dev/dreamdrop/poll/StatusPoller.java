@@ -46,12 +46,8 @@ public class StatusPoller {
                 continue;
             }
             ApiResult result = api.trainingStatus(job.trainingId());
-            String status;
-            if (result.isSuccess()) {
-                status = result.message();
-            } else if (result.body() != null && "failed".equals(result.body().path("status").asText())) {
-                status = TrainingStatus.FAILED;
-            } else {
+            String status = result.reportedTrainingStatus();
+            if (status == null) {
                 LOG.info("Status of set {} (training {}) could not be polled: {}", job.setName(), job.trainingId(),
                         result.message());
                 continue;

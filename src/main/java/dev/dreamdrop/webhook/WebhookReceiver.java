@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dreamdrop.api.ApiResult;
 import dev.dreamdrop.api.TrainingApiClient;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
@@ -79,7 +78,7 @@ public class WebhookReceiver {
         String status = outcome.equals("failed") || outcome.equals("error") ? TrainingStatus.FAILED : reported;
         String detail = printable(event.path("logs").asText(""));
         if (TrainingStatus.isTerminal(status) && !TrainingStatus.isTerminal(job.status())) {
-            String confirmed = confirm(modelId);
+            String confirmed = api.trainingStatus(modelId).reportedTrainingStatus();
             if (confirmed != null && !confirmed.equals(status)) {
                 LOG.warn("Webhook for set {} (job {}) says {} but fine_tune_status says {}; believing the latter",
                         job.setName(), job.id(), status, confirmed);
@@ -93,18 +92,6 @@ public class WebhookReceiver {
             LOG.info("Set {} (job {}, training {}): {}", job.setName(), job.id(), modelId, status);
         }
         return WebhookReceipt.accepted(change);
-    }
-
-    /** The status the API itself reports for a training, or null when it cannot be asked right now. */
-    private String confirm(String trainingId) {
-        ApiResult result = api.trainingStatus(trainingId);
-        if (result.isSuccess()) {
-            return result.message();
-        }
-        if (result.body() != null && "failed".equals(result.body().path("status").asText())) {
-            return TrainingStatus.FAILED;
-        }
-        return null;
     }
 
     private static String printable(String text) {
