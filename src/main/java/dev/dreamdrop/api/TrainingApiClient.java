@@ -101,9 +101,15 @@ public class TrainingApiClient {
         return name;
     }
 
-    /** {@code fine_tune_status/{id}}. */
-    public ApiResult trainingStatus(String trainingId) {
-        return call("/api/v3/fine_tune_status/" + trainingId, json.createObjectNode());
+    /**
+     * {@code fine_tune_status/{id}}, asked where the training was submitted: a training of the vendor's sandbox
+     * is known only to the sandbox's status endpoint.
+     *
+     * @param submittedTo the path the training request went to (null for jobs journalled before it was kept)
+     */
+    public ApiResult trainingStatus(String trainingId, String submittedTo) {
+        String prefix = submittedTo != null && submittedTo.startsWith("/api/sandbox/") ? "/api/sandbox/v3/" : "/api/v3/";
+        return call(prefix + "fine_tune_status/" + trainingId, json.createObjectNode());
     }
 
     ApiResult judge(int httpStatus, String text, String retryAfterHeader) {

@@ -1,6 +1,7 @@
 package dev.dreamdrop.config;
 
 import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.image.ImagePreparer;
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.intake.FolderInbox;
@@ -123,15 +124,27 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         ImagePreparer preparer = new ImagePreparer(settings.integer("dreamdrop.images.min-side"),
                 settings.longValue("dreamdrop.images.max-pixels"), settings.decimal("dreamdrop.images.jpeg-quality"));
+        boolean vendorSandbox = Boolean.parseBoolean(settings.oneOf("dreamdrop.api.vendor-sandbox", "true", "false"));
         ManifestReader manifests = new ManifestReader(new TrainingSettings(
+                TrainingKind.fromManifest(settings.oneOf("dreamdrop.defaults.kind",
+                        TrainingKind.manifestNames().toArray(String[]::new))).orElseThrow(),
                 settings.text("dreamdrop.defaults.instance-prompt"),
                 settings.text("dreamdrop.defaults.class-prompt"),
                 settings.text("dreamdrop.defaults.base-model-id"),
                 settings.text("dreamdrop.defaults.training-type"),
                 null,
                 settings.optional("dreamdrop.defaults.seed"),
+                new TrainingSettings.DreamboothV2(
+                        settings.text("dreamdrop.defaults.v2.learning-rate-unet"),
+                        settings.integer("dreamdrop.defaults.v2.steps-unet"),
+                        settings.text("dreamdrop.defaults.v2.learning-rate-text-encoder"),
+                        settings.integer("dreamdrop.defaults.v2.steps-text-encoder")),
+                new TrainingSettings.Lora(
+                        settings.text("dreamdrop.defaults.lora.base-model-type"),
+                        settings.text("dreamdrop.defaults.lora.lora-type"),
+                        settings.optional("dreamdrop.defaults.lora.negative-prompt")),
                 List.of(),
-                null));
+                null), settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox);
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
@@ -149,7 +162,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
         registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
-                retry, metrics));
+                retry, vendorSandbox, metrics));
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api, metrics));
         registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
                 settings.duration("dreamdrop.poll.deadline")));

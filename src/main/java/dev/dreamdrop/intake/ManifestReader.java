@@ -4,15 +4,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.api.TrainingStatus;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -23,19 +27,39 @@ import java.util.regex.Pattern;
 public class ManifestReader {
 
     public static final List<String> MANIFEST_NAMES = List.of("training.yaml", "training.yml", "training.json");
-    static final List<String> FIELDS = List.of("instance_prompt", "class_prompt", "base_model_id", "training_type",
-            "max_train_steps", "seed", "notify_email", "notify_statuses");
+    /** Fields every kind takes; each kind adds its own ({@link TrainingKind#ownFields()}). */
+    static final List<String> COMMON_FIELDS = List.of("kind", "instance_prompt", "class_prompt", "training_type",
+            "seed", "notify_email", "notify_statuses");
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
+    static final List<String> LORA_BASE_MODEL_TYPES = List.of("normal", "sdxl");
+    static final List<String> LORA_TYPES = List.of("lora", "lycoris");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s<>,;\"]+@[^@\\s<>,;\"]+\\.[^@\\s<>,;\"]+");
     private static final int MAX_STEPS = 2000;
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     private final ObjectMapper json = new ObjectMapper();
     private final TrainingSettings defaults;
+    private final List<String> v2LearningRates;
+    private final boolean vendorSandbox;
 
-    /** @param defaults values for fields a manifest leaves out; {@code maxTrainSteps} null means 2 x images */
-    public ManifestReader(TrainingSettings defaults) {
+    /**
+     * @param defaults        values for fields a manifest leaves out; {@code maxTrainSteps} null means 2 x images
+     * @param v2LearningRates the learning rates Dreambooth v2 accepts, as they are sent
+     * @param vendorSandbox   sets go to the vendor's sandbox endpoint, which trains Dreambooth only
+     */
+    public ManifestReader(TrainingSettings defaults, List<String> v2LearningRates, boolean vendorSandbox) {
         this.defaults = defaults;
+        this.v2LearningRates = List.copyOf(v2LearningRates);
+        this.vendorSandbox = vendorSandbox;
+        List<SetProblem> problems = new ArrayList<>();
+        learningRate(defaults.v2().learningRateUnet(), "learning_rate_unet", problems);
+        learningRate(defaults.v2().learningRateTextEncoder(), "learning_rate_text_encoder", problems);
+        oneOf(defaults.lora().baseModelType(), "base_model_type", LORA_BASE_MODEL_TYPES, problems);
+        oneOf(defaults.lora().loraType(), "lora_type", LORA_TYPES, problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("The configured defaults (dreamdrop.defaults.*) are not valid: "
+                    + problems);
+        }
     }
 
     /** The manifest file of a set, if it has one. */
@@ -74,15 +98,8 @@ public class ManifestReader {
     }
 
     private TrainingSettings check(JsonNode fields, List<SetProblem> problems) {
-        for (Iterator<String> names = fields.fieldNames(); names.hasNext(); ) {
-            String field = names.next();
-            if (!FIELDS.contains(field)) {
-                String closest = closest(field);
-                problems.add(SetProblem.ofField(field, "is not a manifest field"
-                        + (closest != null ? "; did you mean '" + closest + "'?" : "")
-                        + " Known fields: " + String.join(", ", FIELDS)));
-            }
-        }
+        TrainingKind kind = kind(fields, problems);
+        rejectUnknownFields(fields, kind, problems);
         String instancePrompt = text(fields, "instance_prompt", defaults.instancePrompt(), problems);
         if (instancePrompt == null || instancePrompt.isBlank()) {
             problems.add(SetProblem.ofField("instance_prompt", fields.has("instance_prompt")
@@ -93,12 +110,71 @@ public class ManifestReader {
         String classPrompt = text(fields, "class_prompt", defaults.classPrompt(), problems);
         String baseModelId = text(fields, "base_model_id", defaults.baseModelId(), problems);
         String trainingType = trainingType(fields, problems);
-        Integer steps = maxTrainSteps(fields, problems);
+        Integer steps = steps(fields, "max_train_steps", defaults.maxTrainSteps(), problems);
         String seed = seed(fields, problems);
+        TrainingSettings.DreamboothV2 v2 = new TrainingSettings.DreamboothV2(
+                learningRate(fields, "learning_rate_unet", defaults.v2().learningRateUnet(), problems),
+                steps(fields, "steps_unet", defaults.v2().stepsUnet(), problems),
+                learningRate(fields, "learning_rate_text_encoder", defaults.v2().learningRateTextEncoder(), problems),
+                steps(fields, "steps_text_encoder", defaults.v2().stepsTextEncoder(), problems));
+        TrainingSettings.Lora lora = new TrainingSettings.Lora(
+                choice(fields, "base_model_type", defaults.lora().baseModelType(), LORA_BASE_MODEL_TYPES, problems),
+                choice(fields, "lora_type", defaults.lora().loraType(), LORA_TYPES, problems),
+                fields.has("negative_prompt") && fields.get("negative_prompt").isNull() ? null
+                        : text(fields, "negative_prompt", defaults.lora().negativePrompt(), problems));
         List<String> notify = notifyEmail(fields, problems);
         List<String> notifyStatuses = notifyStatuses(fields, problems);
-        return new TrainingSettings(instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, notify,
-                notifyStatuses);
+        return new TrainingSettings(kind, instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, v2,
+                lora, notify, notifyStatuses);
+    }
+
+    private TrainingKind kind(JsonNode fields, List<SetProblem> problems) {
+        JsonNode value = fields.get("kind");
+        TrainingKind kind = defaults.kind();
+        if (value != null) {
+            String name = value.asText().trim();
+            kind = TrainingKind.fromManifest(name).orElse(null);
+            if (kind == null) {
+                problems.add(SetProblem.ofField("kind", "is '" + printable(name) + "'; use one of "
+                        + String.join(", ", TrainingKind.manifestNames()) + " (or leave it out for "
+                        + defaults.kind().manifestName() + ")"));
+                return defaults.kind();
+            }
+        }
+        if (vendorSandbox && kind != TrainingKind.DREAMBOOTH) {
+            problems.add(SetProblem.ofField("kind", "is " + kind.manifestName() + ", but DreamDrop is set to the"
+                    + " vendor's sandbox (dreamdrop.api.vendor-sandbox=true), which trains dreambooth only;"
+                    + " use kind dreambooth, or turn the sandbox setting off"));
+        }
+        return kind;
+    }
+
+    private static List<String> fieldsOf(TrainingKind kind) {
+        List<String> fields = new ArrayList<>(COMMON_FIELDS);
+        fields.addAll(kind.ownFields());
+        return fields;
+    }
+
+    private static void rejectUnknownFields(JsonNode fields, TrainingKind kind, List<SetProblem> problems) {
+        List<String> known = fieldsOf(kind);
+        for (Iterator<String> names = fields.fieldNames(); names.hasNext(); ) {
+            String field = names.next();
+            if (known.contains(field)) {
+                continue;
+            }
+            List<String> owners = Arrays.stream(TrainingKind.values())
+                    .filter(other -> other.ownFields().contains(field)).map(TrainingKind::manifestName).toList();
+            if (!owners.isEmpty()) {
+                problems.add(SetProblem.ofField(field, "is not a field of kind " + kind.manifestName()
+                        + " but of kind " + String.join(" and ", owners) + "; set 'kind: " + owners.get(0)
+                        + "' or remove the field. Fields of " + kind.manifestName() + ": " + String.join(", ", known)));
+                continue;
+            }
+            String closest = closest(field, known);
+            problems.add(SetProblem.ofField(field, "is not a manifest field"
+                    + (closest != null ? "; did you mean '" + closest + "'?" : "")
+                    + " Fields of kind " + kind.manifestName() + ": " + String.join(", ", known)));
+        }
     }
 
     private String text(JsonNode fields, String field, String fallback, List<SetProblem> problems) {
@@ -133,20 +209,61 @@ public class ManifestReader {
         return type;
     }
 
-    private Integer maxTrainSteps(JsonNode fields, List<SetProblem> problems) {
-        JsonNode value = fields.get("max_train_steps");
+    private Integer steps(JsonNode fields, String field, Integer fallback, List<SetProblem> problems) {
+        JsonNode value = fields.get(field);
         if (value == null) {
-            return defaults.maxTrainSteps();
+            return fallback;
         }
         Integer steps = integer(value);
+        String leaveOut = field.equals("max_train_steps") ? "2 x the number of photos" : "the default";
         if (steps == null) {
-            problems.add(SetProblem.ofField("max_train_steps", "is '" + value.asText() + "', not a whole number;"
-                    + " use a number from 1 to " + MAX_STEPS + ", or leave it out for 2 x the number of photos"));
+            problems.add(SetProblem.ofField(field, "is '" + printable(value.asText()) + "', not a whole number;"
+                    + " use a number from 1 to " + MAX_STEPS + ", or leave it out for " + leaveOut));
         } else if (steps < 1 || steps > MAX_STEPS) {
-            problems.add(SetProblem.ofField("max_train_steps", "is " + steps + ", outside 1.." + MAX_STEPS
+            problems.add(SetProblem.ofField(field, "is " + steps + ", outside 1.." + MAX_STEPS
                     + "; the API allows at most " + MAX_STEPS + " steps"));
         }
         return steps;
+    }
+
+    private String learningRate(JsonNode fields, String field, String fallback, List<SetProblem> problems) {
+        JsonNode value = fields.get(field);
+        return value == null ? fallback : learningRate(value.asText().trim(), field, problems);
+    }
+
+    /** The allowed rate equal to {@code text} (so {@code 0.000001} is sent as the vendor writes it, {@code 1e-6}). */
+    private String learningRate(String text, String field, List<SetProblem> problems) {
+        BigDecimal rate = decimal(text);
+        Optional<String> allowed = v2LearningRates.stream()
+                .filter(candidate -> rate != null && decimal(candidate).compareTo(rate) == 0).findFirst();
+        if (allowed.isEmpty()) {
+            problems.add(SetProblem.ofField(field, "is '" + printable(text) + "', which the API does not accept"
+                    + " for Dreambooth v2; use one of " + String.join(", ", v2LearningRates)));
+            return text;
+        }
+        return allowed.get();
+    }
+
+    private static String choice(JsonNode fields, String field, String fallback, List<String> allowed,
+                                 List<SetProblem> problems) {
+        JsonNode value = fields.get(field);
+        return value == null ? fallback : oneOf(value.asText().trim(), field, allowed, problems);
+    }
+
+    private static String oneOf(String value, String field, List<String> allowed, List<SetProblem> problems) {
+        if (!allowed.contains(value)) {
+            problems.add(SetProblem.ofField(field, "is '" + printable(value) + "'; use "
+                    + String.join(" or ", allowed)));
+        }
+        return value;
+    }
+
+    private static BigDecimal decimal(String text) {
+        try {
+            return new BigDecimal(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private String seed(JsonNode fields, List<SetProblem> problems) {
@@ -228,8 +345,8 @@ public class ManifestReader {
         return text.replaceAll("\\p{Cntrl}", "?");
     }
 
-    private static String closest(String field) {
-        return FIELDS.stream()
+    private static String closest(String field, List<String> fields) {
+        return fields.stream()
                 .filter(known -> distance(known, field) <= 3)
                 .min(Comparator.comparingInt(known -> distance(known, field)))
                 .orElse(null);

@@ -10,5 +10,6 @@ import java.time.Instant;
  */
 public record Job(String id, String source, String setName, String fingerprint, String status,
                   String trainingId, String webhookToken, String imageToken, int imageCount,
-                  String requestJson, String error, Instant createdAt, Instant updatedAt, Instant submittedAt) {
+                  String requestJson, String error, Instant createdAt, Instant updatedAt, Instant submittedAt,
+                  String endpoint) {
 }

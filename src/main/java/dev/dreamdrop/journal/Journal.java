@@ -31,7 +31,7 @@ import java.util.UUID;
 public class Journal {
 
     private static final String JOB_COLUMNS = "id, source, set_name, fingerprint, status, training_id, webhook_token,"
-            + " image_token, image_count, request_json, error, created_at, updated_at, submitted_at";
+            + " image_token, image_count, request_json, error, created_at, updated_at, submitted_at, endpoint";
 
     private final DataSource dataSource;
     private final SecureRandom random = new SecureRandom();
@@ -79,6 +79,7 @@ public class Journal {
             s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS moved BOOLEAN DEFAULT FALSE NOT NULL");
             s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS notify_email TEXT");
             s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS notify_statuses TEXT");
+            s.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS endpoint VARCHAR(64)");
             s.execute("CREATE TABLE IF NOT EXISTS job_thumbnails ("
                     + " job_id VARCHAR(36) NOT NULL REFERENCES jobs (id),"
                     + " idx INT NOT NULL,"
@@ -220,12 +221,14 @@ public class Journal {
     /**
      * Marks a claimed job as being submitted and records its request (key masked). Not applied when the job
      * has left {@code claimed} already: the caller must then not call the API, or it would submit twice.
+     *
+     * @param endpoint the API path the request goes to, which also decides where its status is asked
      */
-    public StatusChange markSubmitting(String jobId, int imageCount, String maskedRequestJson) {
-        StatusChange change = record(jobId, TrainingStatus.SUBMITTING, "submit", "calling the training API");
+    public StatusChange markSubmitting(String jobId, int imageCount, String endpoint, String maskedRequestJson) {
+        StatusChange change = record(jobId, TrainingStatus.SUBMITTING, "submit", "calling " + endpoint);
         if (change.applied()) {
-            update(jobId, "UPDATE jobs SET image_count = ?, request_json = ? WHERE id = ?",
-                    imageCount, maskedRequestJson, jobId);
+            update(jobId, "UPDATE jobs SET image_count = ?, endpoint = ?, request_json = ? WHERE id = ?",
+                    imageCount, endpoint, maskedRequestJson, jobId);
         }
         return change;
     }
@@ -455,7 +458,7 @@ public class Journal {
                     jobs.add(new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9),
                             rs.getString(10), rs.getString(11), instant(rs.getTimestamp(12)),
-                            instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14))));
+                            instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14)), rs.getString(15)));
                 }
             }
         } catch (SQLException e) {

@@ -45,7 +45,7 @@ public class StatusPoller {
             if (job.trainingId() == null || job.updatedAt().isAfter(quietSince)) {
                 continue;
             }
-            ApiResult result = api.trainingStatus(job.trainingId());
+            ApiResult result = api.trainingStatus(job.trainingId(), job.endpoint());
             String status = result.reportedTrainingStatus();
             if (status == null) {
                 LOG.info("Status of set {} (training {}) could not be polled: {}", job.setName(), job.trainingId(),

@@ -19,6 +19,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -389,6 +390,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
         if (v2) {
             checkSteps(request, "steps_unet", problems);
             checkSteps(request, "steps_text_encoder", problems);
+            checkLearningRate(request, "learning_rate_unet", problems);
+            checkLearningRate(request, "learning_rate_text_encoder", problems);
         }
         if (lora) {
             checkOneOf(request, "base_model_type", Set.of("normal", "sdxl"), problems);
@@ -409,6 +412,20 @@ public final class TrainingApiSandbox implements AutoCloseable {
             }
         } catch (NumberFormatException e) {
             problems.put(field, List.of("The " + field.replace('_', ' ') + " must be an integer."));
+        }
+    }
+
+    private static void checkLearningRate(JsonNode request, String field, Map<String, List<String>> problems) {
+        JsonNode value = request.get(field);
+        if (value == null || value.isNull() || problems.containsKey(field)) {
+            return;
+        }
+        try {
+            if (new BigDecimal(value.asText().trim()).signum() <= 0) {
+                problems.put(field, List.of("The " + field.replace('_', ' ') + " must be greater than 0."));
+            }
+        } catch (NumberFormatException e) {
+            problems.put(field, List.of("The " + field.replace('_', ' ') + " must be a number."));
         }
     }
 

@@ -37,18 +37,23 @@ public class TrainingSubmitter {
     private final Map<String, ImageHosting> hostingBySource;
     private final String publicUrl;
     private final RetryPolicy retry;
+    private final boolean vendorSandbox;
     private final MeterRegistry metrics;
 
-    /** @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3) */
+    /**
+     * @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3)
+     * @param vendorSandbox   send trainings to the vendor's sandbox endpoint
+     */
     public TrainingSubmitter(Journal journal, TrainingApiClient api, SetSources sources,
                              Map<String, ImageHosting> hostingBySource, String publicUrl, RetryPolicy retry,
-                             MeterRegistry metrics) {
+                             boolean vendorSandbox, MeterRegistry metrics) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
         this.hostingBySource = Map.copyOf(hostingBySource);
         this.publicUrl = publicUrl;
         this.retry = retry;
+        this.vendorSandbox = vendorSandbox;
         this.metrics = metrics;
     }
 
@@ -69,10 +74,12 @@ public class TrainingSubmitter {
             // a retried exchange: this job went past this point already and must not be submitted again
             return journal.note(job.id(), TrainingStatus.SUBMITTING, "submit", "already " + job.status());
         }
-        ObjectNode payload = FineTunePayload.build(set.settings(),
+        String endpoint = TrainingPayload.path(set.settings().kind(), vendorSandbox);
+        ObjectNode payload = TrainingPayload.build(set.settings(),
                 hostingBySource.get(job.source()).publish(job, set.imageCount()),
-                publicUrl + "/webhook/" + job.webhookToken());
-        StatusChange submitting = journal.markSubmitting(job.id(), set.imageCount(), storedCopy(payload).toString());
+                publicUrl + "/webhook/" + job.webhookToken(), vendorSandbox);
+        StatusChange submitting = journal.markSubmitting(job.id(), set.imageCount(), endpoint,
+                storedCopy(payload).toString());
         if (!submitting.applied()) {
             return submitting;
         }
@@ -89,7 +96,7 @@ public class TrainingSubmitter {
         int failedTryAgain = 0;
         while (true) {
             attempts++;
-            ApiResult result = api.call(FineTunePayload.PATH, payload);
+            ApiResult result = api.call(endpoint, payload);
             switch (result.outcome()) {
                 case SUCCESS:
                     return submitted(job, result);

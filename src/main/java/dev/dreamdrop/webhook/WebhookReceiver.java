@@ -78,7 +78,7 @@ public class WebhookReceiver {
         String status = outcome.equals("failed") || outcome.equals("error") ? TrainingStatus.FAILED : reported;
         String detail = printable(event.path("logs").asText(""));
         if (TrainingStatus.isTerminal(status) && !TrainingStatus.isTerminal(job.status())) {
-            String confirmed = api.trainingStatus(modelId).reportedTrainingStatus();
+            String confirmed = api.trainingStatus(modelId, job.endpoint()).reportedTrainingStatus();
             if (confirmed != null && !confirmed.equals(status)) {
                 LOG.warn("Webhook for set {} (job {}) says {} but fine_tune_status says {}; believing the latter",
                         job.setName(), job.id(), status, confirmed);

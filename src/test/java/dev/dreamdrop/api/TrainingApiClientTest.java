@@ -67,7 +67,7 @@ class TrainingApiClientTest {
 
     @Test
     void connectionRefusedIsTransientBecauseNothingWasSent() {
-        ApiResult result = client.trainingStatus("x");
+        ApiResult result = client.trainingStatus("x", "/api/v3/fine_tune");
         assertEquals(ApiResult.Outcome.TRANSIENT, result.outcome());
     }
 }

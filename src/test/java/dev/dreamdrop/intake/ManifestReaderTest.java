@@ -1,5 +1,6 @@
 package dev.dreamdrop.intake;
 
+import dev.dreamdrop.api.TrainingKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ManifestReaderTest {
@@ -17,8 +19,13 @@ class ManifestReaderTest {
     @TempDir
     Path set;
 
-    private final ManifestReader reader = new ManifestReader(new TrainingSettings("", "photo of person",
-            "portraitplus-diffusion", "null", null, null, List.of(), null));
+    private static final List<String> V2_RATES = List.of("1e-6", "2e-6", "5e-6");
+    private static final TrainingSettings DEFAULTS = new TrainingSettings(TrainingKind.DREAMBOOTH, "",
+            "photo of person", "portraitplus-diffusion", "null", null, null,
+            new TrainingSettings.DreamboothV2("1e-6", 1500, "1e-6", 350),
+            new TrainingSettings.Lora("normal", "lora", null), List.of(), null);
+
+    private final ManifestReader reader = new ManifestReader(DEFAULTS, V2_RATES, false);
     private final List<SetProblem> problems = new ArrayList<>();
 
     private TrainingSettings read(String name, String content) throws Exception {
@@ -77,9 +84,102 @@ class ManifestReaderTest {
         assertEquals(List.of("seeed", "colour", "instance_prompt", "training_type", "max_train_steps", "seed",
                 "notify_email"), fields, problems.toString());
         assertTrue(problems.get(0).message().contains("did you mean 'seed'"), problems.get(0).message());
-        assertTrue(problems.get(1).message().contains("Known fields"), problems.get(1).message());
+        assertTrue(problems.get(1).message().contains("Fields of kind dreambooth: kind, instance_prompt"), problems.get(1).message());
         assertTrue(problems.get(6).message().contains("??Bcc"), "control characters shown, not passed on: "
                 + problems.get(6).message());
+    }
+
+    @Test
+    void dreamboothV2TakesItsLearningRatesAsTheVendorWritesThem() throws Exception {
+        TrainingSettings settings = read("training.yaml", String.join("\n",
+                "kind: dreambooth_v2",
+                "instance_prompt: photo of sks person",
+                "learning_rate_unet: 0.000002",
+                "steps_unet: 1200",
+                "learning_rate_text_encoder: 5.0e-6"));
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertEquals(TrainingKind.DREAMBOOTH_V2, settings.kind());
+        assertEquals(new TrainingSettings.DreamboothV2("2e-6", 1200, "5e-6", 350), settings.v2(),
+                "the allowed spelling is sent; steps_text_encoder from the defaults");
+    }
+
+    @Test
+    void dreamboothV2RefusesRatesOutsideTheListAndBadSteps() throws Exception {
+        read("training.yaml", String.join("\n",
+                "kind: dreambooth_v2",
+                "instance_prompt: photo of sks person",
+                "learning_rate_unet: 1e-4",
+                "learning_rate_text_encoder: fast",
+                "steps_unet: 5000",
+                "max_train_steps: 100"));
+        assertEquals(List.of("max_train_steps", "learning_rate_unet", "steps_unet", "learning_rate_text_encoder"),
+                problems.stream().map(SetProblem::field).toList(), problems.toString());
+        assertTrue(problems.get(0).message().contains("not a field of kind dreambooth_v2 but of kind dreambooth and"
+                + " lora"), problems.get(0).message());
+        assertTrue(problems.get(1).message().contains("use one of 1e-6, 2e-6, 5e-6"), problems.get(1).message());
+        assertTrue(problems.get(2).message().contains("outside 1..2000"), problems.get(2).message());
+    }
+
+    @Test
+    void loraTakesItsTypesAndANegativePrompt() throws Exception {
+        TrainingSettings settings = read("training.yaml", String.join("\n",
+                "kind: lora",
+                "instance_prompt: photo of sks person",
+                "base_model_type: sdxl",
+                "lora_type: lycoris",
+                "negative_prompt: blurry, lowres"));
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertEquals(new TrainingSettings.Lora("sdxl", "lycoris", "blurry, lowres"), settings.lora());
+        problems.clear();
+        assertEquals(new TrainingSettings.Lora("normal", "lora", null),
+                read("training.yaml", "kind: lora\ninstance_prompt: p\n").lora(), "defaults: vendor's negative prompt");
+    }
+
+    @Test
+    void loraRefusesUnknownTypesAndDreamboothFields() throws Exception {
+        read("training.yaml", String.join("\n",
+                "kind: lora",
+                "instance_prompt: photo of sks person",
+                "base_model_id: portraitplus-diffusion",
+                "base_model_type: sd3",
+                "lora_type: dora"));
+        assertEquals(List.of("base_model_id", "base_model_type", "lora_type"),
+                problems.stream().map(SetProblem::field).toList(), problems.toString());
+        assertTrue(problems.get(0).message().contains("set 'kind: dreambooth' or remove the field"),
+                problems.get(0).message());
+        assertTrue(problems.get(1).message().contains("use normal or sdxl"), problems.get(1).message());
+        assertTrue(problems.get(2).message().contains("use lora or lycoris"), problems.get(2).message());
+    }
+
+    @Test
+    void anUnknownKindListsTheKinds() throws Exception {
+        read("training.yaml", "kind: textual_inversion\ninstance_prompt: p\n");
+        assertEquals("kind", problems.get(0).field());
+        assertTrue(problems.get(0).message().contains("use one of dreambooth, dreambooth_v2, lora"),
+                problems.get(0).message());
+    }
+
+    @Test
+    void theVendorsSandboxTrainsDreamboothOnly() throws Exception {
+        ManifestReader sandboxed = new ManifestReader(DEFAULTS, V2_RATES, true);
+        Files.writeString(set.resolve("training.yaml"), "kind: lora\ninstance_prompt: p\n");
+        sandboxed.read(set, problems);
+        assertEquals("kind", problems.get(0).field());
+        assertTrue(problems.get(0).message().contains("dreamdrop.api.vendor-sandbox=true"), problems.get(0).message());
+        problems.clear();
+        Files.writeString(set.resolve("training.yaml"), "instance_prompt: p\n");
+        sandboxed.read(set, problems);
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
+    void invalidConfiguredDefaultsStopStartUp() {
+        TrainingSettings bad = new TrainingSettings(TrainingKind.DREAMBOOTH, "", "c", "m", "null", null, null,
+                new TrainingSettings.DreamboothV2("9e-9", 1500, "1e-6", 350),
+                new TrainingSettings.Lora("normal", "lora", null), List.of(), null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ManifestReader(bad, V2_RATES, false));
+        assertTrue(e.getMessage().contains("learning_rate_unet"), e.getMessage());
     }
 
     @Test

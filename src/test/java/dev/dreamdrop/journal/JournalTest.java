@@ -108,8 +108,8 @@ class JournalTest {
     @Test
     void submittingIsAppliedOnceSoARetriedSubmissionCannotCallTheApiAgain() {
         Job job = journal.claim("folder", "alex", "fp").orElseThrow();
-        assertTrue(journal.markSubmitting(job.id(), 3, "{\"key\":\"***\"}").applied());
-        assertFalse(journal.markSubmitting(job.id(), 3, "{\"key\":\"other\"}").applied());
+        assertTrue(journal.markSubmitting(job.id(), 3, "/api/v3/fine_tune", "{\"key\":\"***\"}").applied());
+        assertFalse(journal.markSubmitting(job.id(), 3, "/api/v3/fine_tune", "{\"key\":\"other\"}").applied());
         assertEquals("{\"key\":\"***\"}", journal.find(job.id()).orElseThrow().requestJson());
     }
 }
