@@ -126,7 +126,7 @@ public class Journal {
             insert.setTimestamp(10, Timestamp.from(now));
             insert.executeUpdate();
             insertEvent(c, new StatusChange(id, setName, TrainingStatus.CLAIMED, "intake", "set claimed", true,
-                    null, now));
+                    null, now, 0));
         } catch (SQLException e) {
             if (isUniqueViolation(e)) {
                 return Optional.empty();
@@ -286,9 +286,10 @@ public class Journal {
                         update.executeUpdate();
                     }
                 }
-                insertEvent(c, new StatusChange(jobId, setName, status, source, detail, applied, current, now));
+                StatusChange change = insertEvent(c,
+                        new StatusChange(jobId, setName, status, source, detail, applied, current, now, 0));
                 c.commit();
-                return new StatusChange(jobId, setName, status, source, detail, applied, current, now);
+                return change;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -302,13 +303,12 @@ public class Journal {
     public StatusChange note(String jobId, String status, String source, String detail) {
         Job job = find(jobId).orElseThrow(() -> new JournalException("no job " + jobId, null));
         StatusChange event = new StatusChange(jobId, job.setName(), status, source, detail, false, job.status(),
-                Instant.now());
+                Instant.now(), 0);
         try (Connection c = dataSource.getConnection()) {
-            insertEvent(c, event);
+            return insertEvent(c, event);
         } catch (SQLException e) {
             throw new JournalException("cannot record status " + status + " for job " + jobId, e);
         }
-        return event;
     }
 
     /** Who hears about the job by email, and for which statuses (null: the configured ones). */
@@ -384,13 +384,13 @@ public class Journal {
         List<StatusChange> events = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement q = c.prepareStatement("SELECT e.status, e.source, e.detail, e.applied, e.previous,"
-                     + " e.received_at, j.set_name FROM job_events e JOIN jobs j ON j.id = e.job_id"
+                     + " e.received_at, j.set_name, e.id FROM job_events e JOIN jobs j ON j.id = e.job_id"
                      + " WHERE e.job_id = ? ORDER BY e.id")) {
             q.setString(1, jobId);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     events.add(new StatusChange(jobId, rs.getString(7), rs.getString(1), rs.getString(2),
-                            rs.getString(3), rs.getBoolean(4), rs.getString(5), rs.getTimestamp(6).toInstant()));
+                            rs.getString(3), rs.getBoolean(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getLong(8)));
                 }
             }
         } catch (SQLException e) {
@@ -399,9 +399,9 @@ public class Journal {
         return events;
     }
 
-    private static void insertEvent(Connection c, StatusChange event) throws SQLException {
+    private static StatusChange insertEvent(Connection c, StatusChange event) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO job_events (job_id, status, source,"
-                + " detail, applied, previous, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + " detail, applied, previous, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[]{"id"})) {
             insert.setString(1, event.jobId());
             insert.setString(2, event.status());
             insert.setString(3, event.source());
@@ -410,6 +410,9 @@ public class Journal {
             insert.setString(6, event.previous());
             insert.setTimestamp(7, Timestamp.from(event.at()));
             insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                return keys.next() ? event.withEventId(keys.getLong(1)) : event;
+            }
         }
     }
 

@@ -1,13 +1,11 @@
 package dev.dreamdrop.s3;
 
-import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.StatusChange;
 import dev.dreamdrop.storage.ResultsDocuments;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The S3 storage sink: {@code <results-prefix><set>/status.json}, {@code events.jsonl}, {@code request.json}.
@@ -18,7 +16,6 @@ public class S3Results {
 
     private final S3Access s3;
     private final ResultsDocuments documents;
-    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
     public S3Results(S3Access s3, ResultsDocuments documents) {
         this.s3 = s3;
@@ -26,15 +23,14 @@ public class S3Results {
     }
 
     public void write(StatusChange change) {
-        Job job = documents.job(change.jobId());
         S3Settings settings = s3.settings();
-        synchronized (locks.computeIfAbsent(job.setName(), name -> new Object())) {
-            for (Map.Entry<String, String> document : documents.render(documents.job(job.id())).entrySet()) {
+        documents.store(change, (job, rendered) -> {
+            for (Map.Entry<String, String> document : rendered.entrySet()) {
                 String key = settings.resultsPrefix() + job.setName() + "/" + document.getKey();
                 String type = document.getKey().endsWith(".jsonl") ? "application/x-ndjson" : "application/json";
                 s3.client().putObject(b -> b.bucket(settings.bucket()).key(key).contentType(type),
                         RequestBody.fromString(document.getValue(), StandardCharsets.UTF_8));
             }
-        }
+        });
     }
 }

@@ -1,6 +1,5 @@
 package dev.dreamdrop.storage;
 
-import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.StatusChange;
 
 import java.io.IOException;
@@ -10,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl} and {@code request.json}.
@@ -21,7 +19,6 @@ public class FolderResults {
 
     private final Path root;
     private final ResultsDocuments documents;
-    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
     public FolderResults(Path root, ResultsDocuments documents) {
         this.root = root;
@@ -29,12 +26,11 @@ public class FolderResults {
     }
 
     public void write(StatusChange change) {
-        Job job = documents.job(change.jobId());
-        synchronized (locks.computeIfAbsent(job.setName(), name -> new Object())) {
+        documents.store(change, (job, rendered) -> {
             Path dir = root.resolve(job.setName());
             try {
                 Files.createDirectories(dir);
-                for (Map.Entry<String, String> document : documents.render(documents.job(job.id())).entrySet()) {
+                for (Map.Entry<String, String> document : rendered.entrySet()) {
                     Path file = dir.resolve(document.getKey());
                     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
                     Files.writeString(temp, document.getValue(), StandardCharsets.UTF_8);
@@ -43,6 +39,6 @@ public class FolderResults {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write results of set " + job.setName(), e);
             }
-        }
+        });
     }
 }

@@ -12,7 +12,10 @@ import dev.dreamdrop.journal.StatusChange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * The results of one set as the sinks store them, always rendered whole from the journal: {@code status.json},
@@ -22,21 +25,51 @@ public class ResultsDocuments {
 
     private final Journal journal;
     private final ObjectMapper json = new ObjectMapper();
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+    /** Per unfinished job, the last journal event its stored results hold. */
+    private final ConcurrentHashMap<String, Long> storedUpTo = new ConcurrentHashMap<>();
 
     public ResultsDocuments(Journal journal) {
         this.journal = journal;
     }
 
-    public Job job(String jobId) {
-        return journal.find(jobId).orElseThrow();
+    /**
+     * Renders the results of the change's job and hands them to {@code writer}, unless a render already stored
+     * holds this change: under a burst of events for one job (duplicated webhooks), one render serves them all.
+     * One set's results are rendered and written by one thread at a time, so an older render never overwrites a
+     * newer one.
+     */
+    public void store(StatusChange change, BiConsumer<Job, Map<String, String>> writer) {
+        if (alreadyStored(change)) {
+            return;
+        }
+        synchronized (locks.computeIfAbsent(change.setName(), name -> new Object())) {
+            if (alreadyStored(change)) {
+                return;
+            }
+            List<StatusChange> events = journal.events(change.jobId());
+            // read after the events, so the status is at least as new as the last event rendered
+            Job job = journal.find(change.jobId()).orElseThrow();
+            writer.accept(job, render(job, events));
+            long upTo = events.isEmpty() ? 0 : events.get(events.size() - 1).eventId();
+            if (TrainingStatus.isTerminal(job.status())) {
+                storedUpTo.remove(job.id());
+            } else {
+                storedUpTo.merge(job.id(), upTo, Math::max);
+            }
+        }
+    }
+
+    private boolean alreadyStored(StatusChange change) {
+        return change.eventId() > 0 && storedUpTo.getOrDefault(change.jobId(), 0L) >= change.eventId();
     }
 
     /** File name to content, in the order they should be written (status.json last). */
-    public Map<String, String> render(Job job) {
+    private Map<String, String> render(Job job, List<StatusChange> journalled) {
         try {
             Map<String, String> documents = new LinkedHashMap<>();
             StringBuilder events = new StringBuilder();
-            for (StatusChange event : journal.events(job.id())) {
+            for (StatusChange event : journalled) {
                 events.append(json.writeValueAsString(eventLine(job, event))).append('\n');
             }
             documents.put("events.jsonl", events.toString());

@@ -1,0 +1,131 @@
+package dev.dreamdrop.bench;
+
+import dev.dreamdrop.DreamDrop;
+import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.testing.RunningDreamDrop;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** DreamDrop in a JVM of its own, as it runs in production, talking to a sandbox in the harness's JVM. */
+final class DreamDropProcess implements AutoCloseable {
+
+    private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\)");
+
+    private final Process process;
+    private final Path data;
+    private final Path gcLog;
+    private final String publicUrl;
+    private final String managementUrl;
+    private final long startedNanos;
+
+    private DreamDropProcess(Process process, Path data, Path gcLog, String publicUrl, String managementUrl,
+                             long startedNanos) {
+        this.process = process;
+        this.data = data;
+        this.gcLog = gcLog;
+        this.publicUrl = publicUrl;
+        this.managementUrl = managementUrl;
+        this.startedNanos = startedNanos;
+    }
+
+    static DreamDropProcess start(Path data, TrainingApiSandbox sandbox, String maxHeap, Map<String, String> overrides)
+            throws IOException {
+        Files.createDirectories(data);
+        int port = RunningDreamDrop.freePort();
+        Map<String, String> settings = new java.util.LinkedHashMap<>(RunningDreamDrop.settings(data, port, sandbox));
+        // the shipped defaults, not the test suite's fast clocks
+        settings.remove("dreamdrop.inbox.poll-interval");
+        settings.remove("dreamdrop.inbox.quiet-period");
+        settings.remove("dreamdrop.mail.poll-interval");
+        settings.putAll(overrides);
+        Path gcLog = data.resolve("gc.log");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path")));
+        if (maxHeap != null) {
+            command.add(1, "-Xmx" + maxHeap);
+        }
+        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add(DreamDrop.class.getName());
+        long started = System.nanoTime();
+        Process process = new ProcessBuilder(command).directory(Path.of(System.getProperty("user.dir")).toFile())
+                .redirectErrorStream(true).redirectOutput(data.resolve("dreamdrop.log").toFile()).start();
+        return new DreamDropProcess(process, data, gcLog, "http://127.0.0.1:" + port,
+                "http://127.0.0.1:" + settings.get("camel.management.port"), started);
+    }
+
+    /** Seconds from the process start until the health endpoint answers UP. */
+    double awaitReady(Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("DreamDrop exited at start-up; see " + data.resolve("dreamdrop.log"));
+            }
+            try {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(managementUrl
+                        + "/observe/health")).timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
+                    return (System.nanoTime() - startedNanos) / 1e9;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("DreamDrop not ready after " + timeout + "; see " + data.resolve("dreamdrop.log"));
+    }
+
+    Path inbox() {
+        return data.resolve("inbox");
+    }
+
+    String publicUrl() {
+        return publicUrl;
+    }
+
+    /** Resident memory now (VmRSS) and at its peak so far (VmHWM), in MB. */
+    double rssMb(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        }
+        throw new IllegalStateException(field + " not in /proc/" + process.pid() + "/status");
+    }
+
+    /** The largest heap in use before any collection, from the GC log: the peak heap, in MB. */
+    double peakHeapMb() throws IOException {
+        double peak = 0;
+        for (String line : Files.readAllLines(gcLog)) {
+            Matcher pause = GC_PAUSE.matcher(line);
+            if (pause.find()) {
+                peak = Math.max(peak, Double.parseDouble(pause.group(1)));
+            }
+        }
+        return peak;
+    }
+
+    Path journalFile() {
+        return data.resolve("journal");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}

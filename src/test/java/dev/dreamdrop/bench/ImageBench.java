@@ -1,0 +1,233 @@
+package dev.dreamdrop.bench;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Figure 1: 512x512 centre crops of the same photos by DreamDrop's preparer, by vipsthumbnail and by ImageMagick,
+ * each as one batch per round, in an order that rotates from round to round.
+ */
+final class ImageBench {
+
+    private static final String MAGICK = Files.isExecutable(Path.of("/usr/bin/convert")) ? "/usr/bin/convert" : "convert";
+
+    private final Path work;
+    private final int rounds;
+    private final int width;
+    private final int height;
+    private final Report report;
+
+    ImageBench(Path work, int rounds, int width, int height, Report report) {
+        this.work = work;
+        this.rounds = rounds;
+        this.width = width;
+        this.height = height;
+        this.report = report;
+    }
+
+    /** Baseline and progressive JPEGs, PNGs and WebPs of {@code width x height} made from each source photo. */
+    List<Path> makePhotos(List<Path> sources) throws Exception {
+        Path dir = work.resolve("photos-" + width + "x" + height);
+        Files.createDirectories(dir);
+        List<Path> photos = new ArrayList<>();
+        for (Path source : sources) {
+            String name = source.getFileName().toString().replaceFirst("\\.[a-z]+$", "");
+            Path png = dir.resolve(name + ".png");
+            // upscaled photos are smoother than real ones and decode faster; fine grain gives them a camera's
+            // entropy (file sizes like a phone's) back
+            make(png, List.of(MAGICK, source.toString(), "-resize", width + "x" + height + "^", "-gravity", "center",
+                    "-extent", width + "x" + height, "-attenuate", "0.3", "+noise", "Gaussian", png.toString()));
+            Path baseline = dir.resolve(name + "-baseline.jpg");
+            make(baseline, List.of(MAGICK, png.toString(), "-quality", "92", baseline.toString()));
+            Path progressive = dir.resolve(name + "-progressive.jpg");
+            make(progressive, List.of(MAGICK, png.toString(), "-quality", "92", "-interlace", "JPEG",
+                    progressive.toString()));
+            Path webp = dir.resolve(name + ".webp");
+            make(webp, List.of("cwebp", "-quiet", "-q", "90", png.toString(), "-o", webp.toString()));
+            photos.addAll(List.of(baseline, progressive, png, webp));
+        }
+        return photos;
+    }
+
+    private void make(Path target, List<String> command) throws Exception {
+        if (!Files.exists(target)) {
+            Timed.run(command, work);
+        }
+    }
+
+    void run(List<Path> photos, String photoSource) throws Exception {
+        Map<String, List<Path>> byFormat = new LinkedHashMap<>();
+        for (Path photo : photos) {
+            String file = photo.getFileName().toString();
+            String format = file.endsWith(".png") ? "PNG" : file.endsWith(".webp") ? "WebP"
+                    : file.contains("progressive") ? "progressive JPEG" : "baseline JPEG";
+            byFormat.computeIfAbsent(format, f -> new ArrayList<>()).add(photo);
+        }
+        boolean vips = Timed.installed("vipsthumbnail");
+        boolean magick = Timed.installed("convert");
+        Map<String, List<Timed>> results = new LinkedHashMap<>();
+        List<Double> heapFirst = new ArrayList<>();
+        List<Double> heapAll = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            List<String> order = new ArrayList<>(List.of("dreamdrop", "vips", "magick"));
+            java.util.Collections.rotate(order, round);
+            for (String tool : order) {
+                for (Map.Entry<String, List<Path>> format : byFormat.entrySet()) {
+                    Path out = clean(work.resolve("out-" + tool));
+                    Timed timed;
+                    switch (tool) {
+                        case "dreamdrop" -> {
+                            Timed process = Timed.run(dreamDropCommand(out, format.getValue()), work);
+                            heapFirst.add(line(process.output(), "heap-peak-first"));
+                            heapAll.add(line(process.output(), "heap-peak-all"));
+                            timed = new Timed(line(process.output(), "wall-seconds"),
+                                    line(process.output(), "cpu-seconds"), process.maxRssKb(), process.output());
+                        }
+                        case "vips" -> {
+                            if (!vips) {
+                                continue;
+                            }
+                            List<String> command = new ArrayList<>(List.of("vipsthumbnail", "--size", "512x512",
+                                    "--smartcrop", "centre", "-o", out + "/%s.jpg[Q=92,strip]"));
+                            format.getValue().forEach(photo -> command.add(photo.toString()));
+                            timed = Timed.run(command, work);
+                        }
+                        default -> {
+                            if (!magick) {
+                                continue;
+                            }
+                            StringBuilder script = new StringBuilder();
+                            for (Path photo : format.getValue()) {
+                                script.append(MAGICK).append(" '").append(photo).append("' -auto-orient -resize 512x512^")
+                                        .append(" -gravity center -extent 512x512 -strip -quality 92 '")
+                                        .append(out.resolve(photo.getFileName() + ".jpg")).append("' && ");
+                            }
+                            timed = Timed.run(List.of("sh", "-c", script.append("true").toString()), work);
+                        }
+                    }
+                    report.expect(tool + " crops of " + format.getKey(), format.getValue().size(), crops512(out));
+                    results.computeIfAbsent(tool + "/" + format.getKey(), k -> new ArrayList<>()).add(timed);
+                }
+            }
+        }
+        for (String format : byFormat.keySet()) {
+            int count = byFormat.get(format).size();
+            List<Timed> ours = results.get("dreamdrop/" + format);
+            List<Timed> vipsRuns = results.getOrDefault("vips/" + format, List.of());
+            List<Timed> magickRuns = results.getOrDefault("magick/" + format, List.of());
+            String label = format + " " + width + "x" + height + ", per photo";
+            double wall = Stats.median(perPhoto(ours, count, Timed::wallSeconds));
+            double vipsWall = Stats.median(perPhoto(vipsRuns, count, Timed::wallSeconds));
+            double magickWall = Stats.median(perPhoto(magickRuns, count, Timed::wallSeconds));
+            report.add(label + ": wall time", ms(perPhoto(ours, count, Timed::wallSeconds)),
+                    "vipsthumbnail " + ms(perPhoto(vipsRuns, count, Timed::wallSeconds)),
+                    ratio(wall, vipsWall), "within 2x of vipsthumbnail");
+            report.add(label + ": wall time", ms(perPhoto(ours, count, Timed::wallSeconds)),
+                    "ImageMagick " + ms(perPhoto(magickRuns, count, Timed::wallSeconds)),
+                    ratio(wall, magickWall), "0.5x of ImageMagick or less");
+            report.add(label + ": CPU time", ms(perPhoto(ours, count, Timed::cpuSeconds)),
+                    "vipsthumbnail " + ms(perPhoto(vipsRuns, count, Timed::cpuSeconds)) + ", ImageMagick "
+                            + ms(perPhoto(magickRuns, count, Timed::cpuSeconds)),
+                    ratio(Stats.median(perPhoto(ours, count, Timed::cpuSeconds)),
+                            Stats.median(perPhoto(vipsRuns, count, Timed::cpuSeconds))) + " of vips", "");
+            report.add(format + ": peak RSS of the batch of " + count, mb(rss(ours)),
+                    "vipsthumbnail " + mb(rss(vipsRuns)) + ", ImageMagick " + mb(rss(magickRuns)), "", "");
+        }
+        report.add("image preparation: peak heap after 1 photo / after the whole batch",
+                Stats.spread(toMb(heapFirst), "%.0f MB") + " / " + Stats.spread(toMb(heapAll), "%.0f MB"), "-",
+                String.format("%.2f", Stats.median(heapAll) / Stats.median(heapFirst)),
+                "independent of the number of photos");
+        report.note("Image preparation: " + photos.size() + " photos (" + photoSource + "), batches of one format;"
+                + " wall and CPU per photo = batch / photos. DreamDrop, a long-running server, is measured warm: one"
+                + " JVM per batch (-Xmx256m, the preparer and settings DreamDrop ships with) prepares the batch once"
+                + " untimed, then again timed (process CPU, GC and JIT included; peak RSS of the whole JVM)."
+                + " The command-line tools are timed as they run, start-up included. vipsthumbnail: `--size 512x512"
+                + " --smartcrop centre`, one process per batch; ImageMagick 6: `convert -auto-orient -resize 512x512^"
+                + " -gravity center -extent 512x512`, one process per photo as it is normally used. All write JPEG"
+                + " quality 92; every output is checked to be a 512x512 image.");
+    }
+
+    private List<String> dreamDropCommand(Path out, List<Path> photos) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), PrepareBatch.class.getName(), out.toString()));
+        photos.forEach(photo -> command.add(photo.toString()));
+        return command;
+    }
+
+    private static List<Double> perPhoto(List<Timed> runs, int count, java.util.function.ToDoubleFunction<Timed> value) {
+        return runs.stream().map(run -> value.applyAsDouble(run) / count).toList();
+    }
+
+    private static List<Double> rss(List<Timed> runs) {
+        return runs.stream().map(run -> run.maxRssKb() / 1024.0).toList();
+    }
+
+    private static List<Double> toMb(List<Double> bytes) {
+        return bytes.stream().map(b -> b / 1024 / 1024).toList();
+    }
+
+    static String ms(List<Double> seconds) {
+        return seconds.isEmpty() ? "not installed" : Stats.spread(seconds.stream().map(s -> s * 1000).toList(), "%.0f ms");
+    }
+
+    static String mb(List<Double> megabytes) {
+        return megabytes.isEmpty() ? "not installed" : Stats.spread(megabytes, "%.0f MB");
+    }
+
+    /** DreamDrop's figure over the reference's: below 1 is faster. */
+    static String ratio(double ours, double reference) {
+        return Double.isNaN(reference) || reference == 0 ? "-" : String.format("%.2fx", ours / reference);
+    }
+
+    private static double line(String output, String name) {
+        return output.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(name.length() + 1).trim())).orElse(Double.NaN);
+    }
+
+    private static Path clean(Path dir) throws IOException {
+        deleteTree(dir);
+        return Files.createDirectories(dir);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
+
+    /** How many files in {@code dir} are 512x512 images. */
+    private static long crops512(Path dir) throws IOException {
+        long count = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+                    Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+                    if (readers.hasNext()) {
+                        ImageReader reader = readers.next();
+                        reader.setInput(in);
+                        if (reader.getWidth(0) == 512 && reader.getHeight(0) == 512) {
+                            count++;
+                        }
+                        reader.dispose();
+                    }
+                }
+            }
+        }
+        return count;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.dreamdrop.bench;
+
+import dev.dreamdrop.sandbox.RecordedRequest;
+import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.testing.RunningDreamDrop;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Figure 2: many sets dropped at once, until every one is submitted; then single sets on the idle system, from
+ * READY to the API call.
+ */
+final class IntakeBench {
+
+    private static final String TRAINING = "/api/v3/fine_tune";
+
+    private final Path work;
+    private final int rounds;
+    private final int sets;
+    private final int singleDrops;
+    private final Report report;
+
+    IntakeBench(Path work, int rounds, int sets, int singleDrops, Report report) {
+        this.work = work;
+        this.rounds = rounds;
+        this.sets = sets;
+        this.singleDrops = singleDrops;
+        this.report = report;
+    }
+
+    void run(List<Path> photos) throws Exception {
+        List<Double> seconds = new ArrayList<>();
+        List<Double> heap = new ArrayList<>();
+        List<Double> rss = new ArrayList<>();
+        List<Double> latencies = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            Path data = work.resolve("intake-" + round);
+            ImageBench.deleteTree(data);
+            try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO);
+                 DreamDropProcess dreamDrop = DreamDropProcess.start(data, sandbox, "512m", Map.of())) {
+                dreamDrop.awaitReady(Duration.ofSeconds(60));
+                Path staging = Files.createDirectories(data.resolve("staging"));
+                List<Path> ready = new ArrayList<>();
+                for (int i = 1; i <= sets; i++) {
+                    ready.add(stage(staging, String.format("set-%04d", i), photos));
+                }
+                Instant dropped = Instant.now();
+                for (Path set : ready) {
+                    Files.move(set, dreamDrop.inbox().resolve(set.getFileName()));
+                }
+                List<RecordedRequest> submitted = awaitRequests(sandbox, sets, Duration.ofMinutes(30));
+                Instant last = submitted.stream().map(RecordedRequest::at).max(Instant::compareTo).orElseThrow();
+                seconds.add(Duration.between(dropped, last).toMillis() / 1000.0);
+                checkEachSetOnce(submitted, "set-", sets);
+                report.expect("intake round " + (round + 1) + ": trainings started in the sandbox", sets,
+                        sandbox.trainingIds().size());
+                heap.add(dreamDrop.peakHeapMb());
+                rss.add(dreamDrop.rssMb("VmHWM"));
+                awaitQuiet(sandbox);
+                for (int i = 1; i <= singleDrops; i++) {
+                    String name = String.format("single-%02d", i);
+                    Path set = stage(staging, name, photos.subList(0, Math.min(photos.size(), 8)));
+                    Files.delete(set.resolve("READY"));
+                    Files.move(set, dreamDrop.inbox().resolve(name));
+                    Instant readyAt = Instant.now();
+                    Files.writeString(dreamDrop.inbox().resolve(name).resolve("READY"), "");
+                    List<RecordedRequest> calls = awaitRequests(sandbox, sets + i, Duration.ofMinutes(1));
+                    RecordedRequest call = calls.stream().filter(r -> r.body().contains(name)).findFirst().orElseThrow();
+                    latencies.add(Duration.between(readyAt, call.at()).toMillis() / 1.0);
+                }
+                checkEachSetOnce(sandbox.requests(TRAINING), "single-", singleDrops);
+            }
+        }
+        String label = sets + " sets x " + photos.size() + " photos dropped at once";
+        report.add(label + ": until all submitted", Stats.spread(seconds, "%.1f s"), "-", "-", "all, zero failures");
+        report.add(label + ": sets per second", Stats.spread(seconds.stream().map(s -> sets / s).toList(), "%.1f"),
+                "-", "-", "");
+        report.add(label + ": peak heap (-Xmx512m)", Stats.spread(heap, "%.0f MB"), "-", "-", "under 512 MB");
+        report.add(label + ": peak RSS", Stats.spread(rss, "%.0f MB"), "-", "-", "");
+        report.add("one set on an idle system, READY to API call: p50 / p95 (" + latencies.size() + " drops)",
+                String.format("%.0f ms / %.0f ms", Stats.percentile(latencies, 50), Stats.percentile(latencies, 95)),
+                "-", "-", "");
+        report.note("Intake: DreamDrop in its own JVM (-Xmx512m, shipped settings: inbox polled every 2 s), the"
+                + " sandbox in the harness's JVM with an immediate clock (every training runs to model_ready at once,"
+                + " its webhooks included, while the other sets are still being prepared). Photos: " + photos.size()
+                + " per set, hard links to the same files, so the disk cache is warm. 'Until all submitted' runs"
+                + " from the moment the sets are moved into the inbox to the last training request the sandbox"
+                + " received. Peak heap: the largest heap in use before a collection (GC log); peak RSS: VmHWM."
+                + " READY to API call includes waiting for the next inbox poll (up to 2 s).");
+    }
+
+    /** A set folder with hard links to the photos, a manifest and READY. */
+    private static Path stage(Path staging, String name, List<Path> photos) throws Exception {
+        Path set = Files.createDirectories(staging.resolve(name));
+        for (int i = 0; i < photos.size(); i++) {
+            Path photo = photos.get(i);
+            String extension = photo.getFileName().toString().replaceFirst(".*\\.", "");
+            Files.createLink(set.resolve(String.format("photo-%02d.%s", i + 1, extension)), photo);
+        }
+        Files.writeString(set.resolve("training.yaml"), "instance_prompt: photo of " + name + " person\n");
+        Files.writeString(set.resolve("READY"), "");
+        return set;
+    }
+
+    private static List<RecordedRequest> awaitRequests(TrainingApiSandbox sandbox, int count, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sandbox.requests(TRAINING).size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + sandbox.requests(TRAINING).size() + " of " + count
+                        + " sets were submitted in " + timeout);
+            }
+            Thread.sleep(20);
+        }
+        return sandbox.requests(TRAINING);
+    }
+
+    /** Every set submitted exactly once: its name is in exactly one request's instance prompt. */
+    private void checkEachSetOnce(List<RecordedRequest> requests, String prefix, int count) {
+        for (int i = 1; i <= count; i++) {
+            String prompt = "photo of " + (prefix.equals("set-") ? String.format("set-%04d", i)
+                    : String.format("single-%02d", i)) + " person";
+            long times = requests.stream().filter(r -> r.body().contains("\"" + prompt + "\"")).count();
+            report.expect("training requests for '" + prompt + "'", 1, times);
+        }
+    }
+
+    /** Waits until no training is running any more, so that the single drops meet an idle system. */
+    private static void awaitQuiet(TrainingApiSandbox sandbox) throws InterruptedException {
+        int seen = -1;
+        while (seen != sandbox.requests().size()) {
+            seen = sandbox.requests().size();
+            Thread.sleep(1500);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.dreamdrop.bench;
+
+import dev.dreamdrop.image.ImagePreparer;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Run in its own JVM by the image benchmark: DreamDrop's preparation of the photos given, one after another as the
+ * intake does, with the settings DreamDrop ships with. DreamDrop is a long-running server, so the batch is
+ * prepared once to warm the JVM up and then timed (wall and CPU of the whole process, GC and JIT included).
+ * Prints the heap's peak after the first photo and after both passes.
+ */
+public final class PrepareBatch {
+
+    private PrepareBatch() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]);
+        ImagePreparer preparer = new ImagePreparer(512, 100_000_000L, 0.92f);
+        Path warmUp = Files.createDirectories(out.resolveSibling(out.getFileName() + "-warm-up"));
+        for (int i = 1; i < args.length; i++) {
+            Path photo = Path.of(args[i]);
+            preparer.prepare(photo, warmUp.resolve(photo.getFileName() + ".jpg"));
+            if (i == 1) {
+                System.out.println("heap-peak-first " + heapPeak());
+            }
+        }
+        Files.createDirectories(out);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu = os.getProcessCpuTime();
+        long wall = System.nanoTime();
+        for (int i = 1; i < args.length; i++) {
+            Path photo = Path.of(args[i]);
+            preparer.prepare(photo, out.resolve(photo.getFileName() + ".jpg"));
+        }
+        System.out.println("wall-seconds " + (System.nanoTime() - wall) / 1e9);
+        System.out.println("cpu-seconds " + (os.getProcessCpuTime() - cpu) / 1e9);
+        System.out.println("heap-peak-all " + heapPeak());
+    }
+
+    /** The sum of the heap pools' peaks: an upper bound of the heap in use at any one time. */
+    private static long heapPeak() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+}

@@ -1,0 +1,181 @@
+package dev.dreamdrop.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.testing.RunningDreamDrop;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Figure 3: wrk posting status events to a real job's webhook URL (each one journalled), alternating with wrk
+ * against a bare endpoint on the same HTTP server (the ceiling).
+ */
+final class WebhookBench {
+
+    /** Each request's logs carry the wrk thread and a counter, so the journal shows any event lost or doubled. */
+    private static final String SCRIPT = """
+            local counter = 0
+            local thread_number = 0
+            function init(args)
+              run = args[1]
+            end
+            function setup(thread)
+              thread_number = thread_number + 1
+              thread:set("number", thread_number)
+            end
+            function request()
+              counter = counter + 1
+              return wrk.format("POST", nil, {["Content-Type"] = "application/json"},
+                '{"status":"success","training_status":"training_started","logs":"bench ' .. run .. '-' .. number
+                .. '-' .. counter .. '","model_id":"TRAINING_ID"}')
+            end
+            """;
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+
+    private final Path work;
+    private final int rounds;
+    private final int seconds;
+    private final Report report;
+
+    WebhookBench(Path work, int rounds, int seconds, Report report) {
+        this.work = work;
+        this.rounds = rounds;
+        this.seconds = seconds;
+        this.report = report;
+    }
+
+    void run(List<Path> photos) throws Exception {
+        if (!Timed.installed("wrk")) {
+            report.fail("wrk is not installed (Debian package wrk); the webhook figures were not measured");
+            return;
+        }
+        Path data = work.resolve("webhook");
+        ImageBench.deleteTree(data);
+        List<Double> webhookRate = new ArrayList<>();
+        List<Double> bareRate = new ArrayList<>();
+        List<Double> webhookP50 = new ArrayList<>();
+        List<Double> webhookP99 = new ArrayList<>();
+        List<Double> bareP99 = new ArrayList<>();
+        long acknowledged = 0;
+        long refused = 0;
+        String trainingId;
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
+             DreamDropProcess dreamDrop = DreamDropProcess.start(data, sandbox, "512m", Map.of(
+                     "camel.main.routes-include-pattern", "file:routes/*.camel.yaml,file:bench/bare-endpoint.camel.yaml",
+                     "dreamdrop.inbox.poll-interval", "200ms"))) {
+            dreamDrop.awaitReady(Duration.ofSeconds(60));
+            Path set = Files.createDirectories(dreamDrop.inbox().resolve("webhook-bench"));
+            for (int i = 0; i < Math.min(2, photos.size()); i++) {
+                Files.createLink(set.resolve("photo-" + i + "." + photos.get(i).getFileName().toString()
+                        .replaceFirst(".*\\.", "")), photos.get(i));
+            }
+            Files.writeString(set.resolve("training.yaml"), "instance_prompt: photo of webhook person\n");
+            Files.writeString(set.resolve("READY"), "");
+            while (sandbox.trainingIds().isEmpty()) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(1000);
+            trainingId = sandbox.trainingIds().iterator().next();
+            String webhookUrl = new ObjectMapper().readTree(sandbox.requests("/api/v3/fine_tune").get(0).body())
+                    .get("webhook").asText();
+            Path script = data.resolve("webhook.lua");
+            Files.writeString(script, SCRIPT.replace("TRAINING_ID", trainingId));
+            for (int round = 0; round < rounds; round++) {
+                String webhook = wrk(script, webhookUrl, "r" + round);
+                String bare = wrk(null, dreamDrop.publicUrl() + "/bench/bare", "r" + round);
+                long requests = count(REQUESTS, webhook);
+                long failed = count(NON_2XX, webhook);
+                acknowledged += requests - failed;
+                refused += failed;
+                webhookRate.add(requestsPerSecond(webhook));
+                bareRate.add(requestsPerSecond(bare));
+                webhookP50.add(latencyMs(webhook, "50%"));
+                webhookP99.add(latencyMs(webhook, "99%"));
+                bareP99.add(latencyMs(bare, "99%"));
+            }
+        }
+        report.expect("webhook events answered with an error", 0, refused);
+        long[] journal = journalledEvents(data.resolve("journal"), trainingId);
+        if (journal[0] < acknowledged) {
+            report.fail("webhook events lost: " + acknowledged + " acknowledged, " + journal[0] + " in the journal");
+        }
+        report.expect("webhook events journalled twice", 0, journal[0] - journal[1]);
+        report.add("webhook events per second (each journalled)", Stats.spread(webhookRate, "%.0f/s"),
+                "bare endpoint " + Stats.spread(bareRate, "%.0f/s"),
+                ImageBench.ratio(Stats.median(webhookRate), Stats.median(bareRate)), "at least 1,000/s");
+        report.add("webhook latency p50 / p99", Stats.spread(webhookP50, "%.1f") + " / "
+                        + Stats.spread(webhookP99, "%.1f ms"), "bare endpoint p99 " + Stats.spread(bareP99, "%.1f ms"),
+                ImageBench.ratio(Stats.median(webhookP99), Stats.median(bareP99)), "p99 under 50 ms");
+        report.add("webhook events acknowledged / in the journal", acknowledged + " / " + journal[0], "-", "-",
+                "nothing lost or doubled");
+        report.note("Webhooks: wrk -t2 -c16 -d" + seconds + "s from the same 2-core machine, against the webhook URL"
+                + " of a job whose training is running (each event is checked against the job, written to the"
+                + " journal with its own id, and passed on to the results sinks), alternating with a bare"
+                + " platform-http route on the same server (bench/bare-endpoint.camel.yaml) that answers 200 at"
+                + " once. The journal may hold a few more events than wrk counted: requests in flight when wrk"
+                + " stops are handled but not counted.");
+    }
+
+    private String wrk(Path script, String url, String run) throws Exception {
+        List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c16", "-d" + seconds + "s", "--latency"));
+        if (script != null) {
+            command.addAll(List.of("-s", script.toString()));
+        }
+        command.add(url);
+        command.add("--");
+        command.add(run);
+        String output = Timed.run(command, work).output();
+        if (!output.contains("Requests/sec")) {
+            throw new IllegalStateException("wrk gave no figures:\n" + output);
+        }
+        return output;
+    }
+
+    private static long count(Pattern pattern, String output) {
+        Matcher matcher = pattern.matcher(output);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+    }
+
+    private static double requestsPerSecond(String output) {
+        Matcher matcher = Pattern.compile("Requests/sec:\\s+([\\d.]+)").matcher(output);
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
+    }
+
+    private static double latencyMs(String output, String percentile) {
+        Matcher matcher = Pattern.compile("\\s" + Pattern.quote(percentile) + "\\s+([\\d.]+)(us|ms|s)").matcher(output);
+        if (!matcher.find()) {
+            return Double.NaN;
+        }
+        double value = Double.parseDouble(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "us" -> value / 1000;
+            case "s" -> value * 1000;
+            default -> value;
+        };
+    }
+
+    /** Webhook events of the training in the journal: all of them, and how many distinct ones. */
+    private static long[] journalledEvents(Path journal, String trainingId) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + journal, "sa", "");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT e.detail) FROM job_events e"
+                     + " JOIN jobs j ON j.id = e.job_id WHERE j.training_id = '" + trainingId + "'"
+                     + " AND e.source = 'webhook' AND e.detail LIKE 'bench %'")) {
+            rs.next();
+            return new long[]{rs.getLong(1), rs.getLong(2)};
+        }
+    }
+}
