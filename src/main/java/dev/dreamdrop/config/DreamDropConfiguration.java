@@ -47,7 +47,8 @@ import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
-import org.h2.jdbcx.JdbcConnectionPool;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -82,8 +85,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
 
         DataSource dataSource = dataSource(context, settings);
-        Journal journal = new Journal(dataSource);
-        journal.createSchema();
+        Journal journal = new Journal(dataSource, instanceId(settings));
+        journal.migrate();
+        journal.heartbeat();
         // Camel's Prometheus support serves the registry bound under this name (see DreamDrop.create)
         MeterRegistry metrics = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
 
@@ -158,7 +162,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 intake.contains(FolderInbox.SOURCE)));
         registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
         registry.bind("restartRecovery", new RestartRecovery(journal, setSources,
-                settings.duration("dreamdrop.intake.stalled-after")));
+                settings.duration("dreamdrop.intake.stalled-after"), settings.duration("dreamdrop.replicas.lease")));
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
         registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
@@ -309,11 +313,27 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 throw new UncheckedIOException("cannot create the journal's folder for " + url, e);
             }
         }
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, settings.text("dreamdrop.db.username"),
-                settings.text("dreamdrop.db.password"));
-        pool.setMaxConnections(settings.integer("dreamdrop.db.pool-size"));
-        stopWith(context, pool::dispose);
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("journal");
+        config.setJdbcUrl(url);
+        config.setUsername(settings.text("dreamdrop.db.username"));
+        config.setPassword(settings.text("dreamdrop.db.password"));
+        config.setMaximumPoolSize(settings.integer("dreamdrop.db.pool-size"));
+        HikariDataSource pool = new HikariDataSource(config);
+        stopWith(context, pool::close);
         return pool;
+    }
+
+    private static String instanceId(Settings settings) {
+        String configured = settings.optional("dreamdrop.instance-id");
+        if (configured != null) {
+            return configured;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("cannot tell this host's name; set dreamdrop.instance-id", e);
+        }
     }
 
     private static TrainingApiClient apiClient(CamelContext context, Settings settings, MeterRegistry metrics) {

@@ -12,7 +12,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Finds work left half done, by an earlier run of DreamDrop or by a failure, and settles or resumes it. */
+/**
+ * Finds work left half done, by an earlier run of this instance, by a replica that died, or by a failure, and
+ * settles or resumes it. Each instance resumes its own work; a replica's work is taken over by one other
+ * replica (a conditional update in the journal decides which) once its heartbeat is older than the lease.
+ */
 public class RestartRecovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);
@@ -20,27 +24,29 @@ public class RestartRecovery {
     private final Journal journal;
     private final SetSources sources;
     private final Duration stalledAfter;
+    private final Duration lease;
     /** Jobs last touched before this instant were left by an earlier run. */
     private final Instant startedAt = Instant.now();
 
-    public RestartRecovery(Journal journal, SetSources sources, Duration stalledAfter) {
+    public RestartRecovery(Journal journal, SetSources sources, Duration stalledAfter, Duration lease) {
         this.journal = journal;
         this.sources = sources;
         this.stalledAfter = stalledAfter;
+        this.lease = lease;
     }
 
-    /** Sets an earlier run had claimed but not yet submitted: they are prepared and submitted now. */
+    /** Sets an earlier run of this instance had claimed but not yet submitted: prepared and submitted now. */
     public List<String> resumeInterruptedClaims() {
-        return claimedBefore(startedAt);
+        return ownClaimedBefore(startedAt);
     }
 
     /**
-     * Sets claimed long ago and still not submitted, because their processing failed (storage unreachable, say)
-     * after its retries: they are tried again. Harmless if one is still being worked on: only one submission
-     * can pass the journal's claimed-to-submitting step.
+     * Sets this instance claimed long ago and still has not submitted, because their processing failed (storage
+     * unreachable, say) after its retries: they are tried again. Harmless if one is still being worked on: only
+     * one submission can pass the journal's claimed-to-submitting step.
      */
     public List<String> resumeStalledClaims() {
-        List<String> stalled = claimedBefore(Instant.now().minus(stalledAfter));
+        List<String> stalled = ownClaimedBefore(Instant.now().minus(stalledAfter));
         if (!stalled.isEmpty()) {
             LOG.warn("{} set(s) claimed more than {} s ago are not submitted yet; trying them again", stalled.size(),
                     stalledAfter.toSeconds());
@@ -48,29 +54,60 @@ public class RestartRecovery {
         return stalled;
     }
 
-    private List<String> claimedBefore(Instant instant) {
+    private List<String> ownClaimedBefore(Instant instant) {
         return journal.jobsInStatus(TrainingStatus.CLAIMED).stream()
-                .filter(job -> job.updatedAt().isBefore(instant))
+                .filter(job -> journal.instanceId().equals(job.owner()) && job.updatedAt().isBefore(instant))
                 .map(Job::id)
                 .toList();
     }
 
-    /**
-     * Jobs an earlier run left in {@code submitting}: the API may or may not have started their training, so
-     * they become {@code unknown_outcome} (never resubmitted silently) and their sets are archived.
-     */
+    /** Submissions an earlier run of this instance left under way: see {@link #settle}. */
     public List<StatusChange> settleInterruptedSubmissions() {
         List<StatusChange> changes = new ArrayList<>();
         for (Job job : journal.jobsInStatus(TrainingStatus.SUBMITTING)) {
-            if (job.updatedAt().isBefore(startedAt)) {
-                sources.of(job).archive(job);
-                LOG.warn("Set {} (job {}) was being submitted when DreamDrop stopped: outcome unknown."
-                        + " A webhook for it settles this; otherwise an operator decides.", job.setName(), job.id());
-                changes.add(journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "intake",
-                        "DreamDrop stopped while the training API was being called; not resubmitted to avoid"
-                                + " a second, billed training"));
+            if (journal.instanceId().equals(job.owner()) && job.updatedAt().isBefore(startedAt)) {
+                changes.add(settle(job, "DreamDrop stopped"));
             }
         }
         return changes;
+    }
+
+    /** Submissions that a dead replica left under way, taken over by this instance: see {@link #settle}. */
+    public List<StatusChange> settleOrphanedSubmissions() {
+        List<StatusChange> changes = new ArrayList<>();
+        for (Job job : orphans(TrainingStatus.SUBMITTING)) {
+            changes.add(settle(job, "replica " + job.owner() + " stopped"));
+        }
+        return changes;
+    }
+
+    /** Sets that a dead replica had claimed, taken over by this instance: prepared and submitted here. */
+    public List<String> resumeOrphanedClaims() {
+        return orphans(TrainingStatus.CLAIMED).stream().map(Job::id).toList();
+    }
+
+    private List<Job> orphans(String status) {
+        List<Job> taken = new ArrayList<>();
+        for (Job orphan : journal.orphanedJobs(lease)) {
+            if (orphan.status().equals(status) && journal.takeOver(orphan)) {
+                LOG.warn("Set {} (job {}, {}) was left by replica {}, silent for more than {} s; taken over by {}",
+                        orphan.setName(), orphan.id(), orphan.status(), orphan.owner(), lease.toSeconds(),
+                        journal.instanceId());
+                taken.add(orphan);
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * A submission cut short: the API may or may not have started its training, so the job becomes
+     * {@code unknown_outcome} (never resubmitted silently; its first webhook settles it) and the set is archived.
+     */
+    private StatusChange settle(Job job, String why) {
+        sources.of(job).archive(job);
+        LOG.warn("Set {} (job {}) was being submitted when {}: outcome unknown. A webhook for it settles this;"
+                + " otherwise an operator decides.", job.setName(), job.id(), why);
+        return journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "intake", why + " while the training API"
+                + " was being called; not resubmitted to avoid a second, billed training");
     }
 }

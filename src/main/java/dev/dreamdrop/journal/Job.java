@@ -7,9 +7,11 @@ import java.time.Instant;
  *
  * @param webhookToken unguessable token in the job's webhook URL
  * @param imageToken   unguessable token in the job's self-hosted image links
+ * @param endpoint     the API path its training request went to
+ * @param owner        the replica working on it while it is claimed or being submitted
  */
 public record Job(String id, String source, String setName, String fingerprint, String status,
                   String trainingId, String webhookToken, String imageToken, int imageCount,
                   String requestJson, String error, Instant createdAt, Instant updatedAt, Instant submittedAt,
-                  String endpoint) {
+                  String endpoint, String owner) {
 }

@@ -11,12 +11,13 @@ public final class Sql {
     private Sql() {
     }
 
-    public static void update(DataSource dataSource, String what, String sql, Object... parameters) {
+    /** @return the number of rows changed */
+    public static int update(DataSource dataSource, String what, String sql, Object... parameters) {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 s.setObject(i + 1, parameters[i]);
             }
-            s.executeUpdate();
+            return s.executeUpdate();
         } catch (SQLException e) {
             throw new JournalException("cannot update " + what, e);
         }

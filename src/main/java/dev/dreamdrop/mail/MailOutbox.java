@@ -16,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +36,8 @@ public class MailOutbox {
     private final Journal journal;
     private final MailSettings settings;
     private final Counter failedAttempts;
+
+    private static final Duration RESERVATION = Duration.ofMinutes(5);
 
     public MailOutbox(DataSource dataSource, Journal journal, MailSettings settings, MeterRegistry metrics) {
         this.dataSource = dataSource;
@@ -80,8 +83,21 @@ public class MailOutbox {
         }
     }
 
-    /** Ids of the emails whose time has come. */
+    /**
+     * Ids of the emails whose time has come, each reserved for this instance: replicas polling the same outbox
+     * never send one email twice. A reservation that is neither sent nor failed (the instance died while
+     * sending) runs out after {@link #RESERVATION} and the email is due again.
+     */
     public List<Long> due() {
+        Instant now = Instant.now();
+        return candidates(now).stream()
+                .filter(id -> Sql.update(dataSource, "email " + id, "UPDATE mail_outbox SET next_attempt_at = ?"
+                        + " WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
+                        Timestamp.from(now.plus(RESERVATION)), id, Timestamp.from(now)) == 1)
+                .toList();
+    }
+
+    private List<Long> candidates(Instant now) {
         List<Long> ids = new ArrayList<>();
         if (!settings.enabled()) {
             return ids;
@@ -89,7 +105,7 @@ public class MailOutbox {
         try (Connection c = dataSource.getConnection();
              PreparedStatement q = c.prepareStatement("SELECT id FROM mail_outbox WHERE state = 'pending'"
                      + " AND next_attempt_at <= ? ORDER BY id FETCH FIRST 50 ROWS ONLY")) {
-            q.setTimestamp(1, Timestamp.from(Instant.now()));
+            q.setTimestamp(1, Timestamp.from(now));
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));

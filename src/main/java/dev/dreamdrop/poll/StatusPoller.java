@@ -42,7 +42,9 @@ public class StatusPoller {
         List<StatusChange> changes = new ArrayList<>();
         Instant quietSince = Instant.now().minus(quietAfter);
         for (Job job : journal.unfinishedTrainings()) {
-            if (job.trainingId() == null || job.updatedAt().isAfter(quietSince)) {
+            if (job.trainingId() == null || job.updatedAt().isAfter(quietSince)
+                    || !journal.reservePoll(job.id(), quietAfter)) {
+                // no news expected yet, or another replica just asked
                 continue;
             }
             ApiResult result = api.trainingStatus(job.trainingId(), job.endpoint());

@@ -55,7 +55,6 @@ public class S3Inbox implements SetSource {
     private final Path staging;
     private final boolean enabled;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private final Map<String, String> archivedAt = RecentMoves.create();
     private final Map<String, String> rejectedAt = RecentMoves.create();
     private Instant pausedUntil = Instant.EPOCH;
     private int failures;
@@ -151,7 +150,7 @@ public class S3Inbox implements SetSource {
     @Override
     public void archive(Job job) {
         // chosen once per job, so that a move retried after an outage continues where it stopped
-        String to = archivedAt.computeIfAbsent(job.id(), id -> freePrefix(settings.archivePrefix(), job));
+        String to = journal.moveDestination(job.id(), () -> freePrefix(settings.archivePrefix(), job));
         move(settings.inboxPrefix() + job.setName() + "/", to);
         journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
@@ -161,7 +160,7 @@ public class S3Inbox implements SetSource {
     public void reject(Job job, List<SetProblem> problems) {
         String inbox = settings.inboxPrefix() + job.setName() + "/";
         String from = !list(inbox).isEmpty() ? inbox
-                : archivedAt.getOrDefault(job.id(), settings.archivePrefix() + job.setName() + "/");
+                : journal.movedTo(job.id()).orElse(settings.archivePrefix() + job.setName() + "/");
         String to = rejectedAt.computeIfAbsent(job.id(), id -> freePrefix(settings.failedPrefix(), job));
         move(from, to);
         try {
@@ -171,7 +170,6 @@ public class S3Inbox implements SetSource {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        archivedAt.remove(job.id());
         rejectedAt.remove(job.id());
         journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
@@ -182,7 +180,7 @@ public class S3Inbox implements SetSource {
     public boolean restore(Job job) {
         String inbox = settings.inboxPrefix() + job.setName() + "/";
         for (String from : List.of(rejectedAt.getOrDefault(job.id(), settings.failedPrefix() + job.setName() + "/"),
-                archivedAt.getOrDefault(job.id(), settings.archivePrefix() + job.setName() + "/"))) {
+                journal.movedTo(job.id()).orElse(settings.archivePrefix() + job.setName() + "/"))) {
             if (!list(from).isEmpty() && list(inbox).isEmpty()) {
                 s3.client().deleteObject(b -> b.bucket(settings.bucket()).key(from + "errors.json"));
                 move(from, inbox);

@@ -37,7 +37,7 @@ public class ResultsDocuments {
      * Renders the results of the change's job and hands them to {@code writer}, unless a render already stored
      * holds this change: under a burst of events for one job (duplicated webhooks), one render serves them all.
      * One set's results are rendered and written by one thread at a time, so an older render never overwrites a
-     * newer one.
+     * newer one, in this instance or, through the check after each write, in another replica.
      */
     public void store(StatusChange change, BiConsumer<Job, Map<String, String>> writer) {
         if (alreadyStored(change)) {
@@ -47,11 +47,17 @@ public class ResultsDocuments {
             if (alreadyStored(change)) {
                 return;
             }
-            List<StatusChange> events = journal.events(change.jobId());
-            // read after the events, so the status is at least as new as the last event rendered
-            Job job = journal.find(change.jobId()).orElseThrow();
-            writer.accept(job, render(job, events));
-            long upTo = events.isEmpty() ? 0 : events.get(events.size() - 1).eventId();
+            Job job;
+            long upTo;
+            do {
+                List<StatusChange> events = journal.events(change.jobId());
+                // read after the events, so the status is at least as new as the last event rendered
+                job = journal.find(change.jobId()).orElseThrow();
+                writer.accept(job, render(job, events));
+                upTo = events.isEmpty() ? 0 : events.get(events.size() - 1).eventId();
+                // another replica may have stored a newer render just before this one: whoever writes last
+                // sees that the journal moved on, and writes again
+            } while (journal.lastEventId(job.id()) > upTo);
             if (TrainingStatus.isTerminal(job.status())) {
                 storedUpTo.remove(job.id());
             } else {

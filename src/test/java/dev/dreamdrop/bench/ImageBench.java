@@ -150,7 +150,7 @@ final class ImageBench {
                 "independent of the number of photos");
         report.note("Image preparation: " + photos.size() + " photos (" + photoSource + "), batches of one format;"
                 + " wall and CPU per photo = batch / photos. DreamDrop, a long-running server, is measured warm: one"
-                + " JVM per batch (-Xmx256m, the preparer and settings DreamDrop ships with) prepares the batch once"
+                + " JVM per batch (-Xmx1g, the preparer and settings DreamDrop ships with) prepares the batch once"
                 + " untimed, then again timed (process CPU, GC and JIT included; peak RSS of the whole JVM)."
                 + " The command-line tools are timed as they run, start-up included. vipsthumbnail: `--size 512x512"
                 + " --smartcrop centre`, one process per batch; ImageMagick 6: `convert -auto-orient -resize 512x512^"
@@ -160,7 +160,7 @@ final class ImageBench {
 
     private List<String> dreamDropCommand(Path out, List<Path> photos) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), PrepareBatch.class.getName(), out.toString()));
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), PrepareBatch.class.getName(), out.toString()));
         photos.forEach(photo -> command.add(photo.toString()));
         return command;
     }

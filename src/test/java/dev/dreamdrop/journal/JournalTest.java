@@ -1,14 +1,15 @@
 package dev.dreamdrop.journal;
 
 import dev.dreamdrop.api.TrainingStatus;
-import org.h2.jdbcx.JdbcConnectionPool;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -18,22 +19,92 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class JournalTest {
+/** The journal's rules, on H2 (one instance) and on PostgreSQL (replicas): see the two subclasses. */
+abstract class JournalTest {
 
-    private JdbcConnectionPool pool;
+    private HikariDataSource pool;
     private Journal journal;
+
+    /** A fresh, empty database. */
+    abstract String databaseUrl();
 
     @BeforeEach
     void open() {
-        pool = JdbcConnectionPool.create("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
-        journal = new Journal(pool);
-        journal.createSchema();
-        journal.createSchema();
+        pool = pool(databaseUrl());
+        journal = new Journal(pool, "replica-a");
+        journal.migrate();
+        journal.migrate();
+        journal.heartbeat();
+    }
+
+    private static HikariDataSource pool(String url) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(url.startsWith("jdbc:h2:") ? "sa" : "postgres");
+        config.setPassword(url.startsWith("jdbc:h2:") ? "" : "postgres");
+        config.setMaximumPoolSize(8);
+        return new HikariDataSource(config);
     }
 
     @AfterEach
     void close() {
-        pool.dispose();
+        pool.close();
+    }
+
+    @Test
+    void aDeadReplicasWorkIsTakenOverByExactlyOneOther() throws Exception {
+        Job claimed = journal.claim("s3", "alex", "fp").orElseThrow();
+        Job submitting = journal.claim("s3", "blake", "fp").orElseThrow();
+        journal.record(submitting.id(), TrainingStatus.SUBMITTING, "submit", "");
+        Journal b = new Journal(pool, "replica-b");
+        Journal c = new Journal(pool, "replica-c");
+        b.heartbeat();
+        c.heartbeat();
+        assertTrue(b.orphanedJobs(Duration.ofSeconds(30)).isEmpty(), "replica-a beat at start: alive");
+
+        Thread.sleep(300);
+        b.heartbeat();
+        c.heartbeat();
+        List<Job> orphans = b.orphanedJobs(Duration.ofMillis(200));
+        assertEquals(List.of(claimed.id(), submitting.id()), orphans.stream().map(Job::id).toList());
+        assertTrue(journal.orphanedJobs(Duration.ofMillis(200)).isEmpty(), "nobody takes over its own work");
+
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        Future<Boolean> byB = threads.submit(() -> b.takeOver(orphans.get(0)));
+        Future<Boolean> byC = threads.submit(() -> c.takeOver(orphans.get(0)));
+        assertTrue(byB.get() ^ byC.get(), "exactly one replica takes the claim over");
+        threads.shutdown();
+        String newOwner = journal.find(claimed.id()).orElseThrow().owner();
+        assertTrue(newOwner.equals("replica-b") || newOwner.equals("replica-c"), newOwner);
+        assertEquals(List.of(submitting.id()), c.orphanedJobs(Duration.ofMillis(200)).stream().map(Job::id).toList(),
+                "a job taken over is no orphan while its new owner beats");
+    }
+
+    @Test
+    void aJobWithoutOwnerFromAnOlderJournalIsAnOrphan() {
+        Job job = journal.claim("folder", "alex", "fp").orElseThrow();
+        Sql.update(pool, "test", "UPDATE jobs SET owner = NULL WHERE id = ?", job.id());
+        assertEquals(1, journal.orphanedJobs(Duration.ofSeconds(30)).size());
+        assertTrue(journal.takeOver(journal.find(job.id()).orElseThrow()));
+        assertEquals("replica-a", journal.find(job.id()).orElseThrow().owner());
+    }
+
+    @Test
+    void replicasTakeTurnsPollingATraining() {
+        Job job = journal.claim("s3", "alex", "fp").orElseThrow();
+        Journal b = new Journal(pool, "replica-b");
+        assertTrue(journal.reservePoll(job.id(), Duration.ofMinutes(10)));
+        assertFalse(b.reservePoll(job.id(), Duration.ofMinutes(10)), "polled a moment ago by replica-a");
+        assertTrue(b.reservePoll(job.id(), Duration.ZERO.minusSeconds(1)), "due again after the interval");
+    }
+
+    @Test
+    void aMoveDestinationIsChosenOnceForAllReplicas() {
+        Job job = journal.claim("s3", "alex", "fp").orElseThrow();
+        assertEquals("archive/alex/", journal.moveDestination(job.id(), () -> "archive/alex/"));
+        assertEquals("archive/alex/", new Journal(pool, "replica-b").moveDestination(job.id(),
+                () -> "archive/alex.other/"));
+        assertEquals("archive/alex/", journal.movedTo(job.id()).orElseThrow());
     }
 
     @Test
