@@ -1,6 +1,7 @@
 package dev.dreamdrop.bench;
 
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.testing.DreamDropProcess;
 import dev.dreamdrop.testing.RunningDreamDrop;
 
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.dreamdrop.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.testing.DreamDropProcess;
 import dev.dreamdrop.testing.RunningDreamDrop;
 
 import java.nio.file.Files;

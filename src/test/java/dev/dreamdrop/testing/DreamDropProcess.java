@@ -1,8 +1,7 @@
-package dev.dreamdrop.bench;
+package dev.dreamdrop.testing;
 
 import dev.dreamdrop.DreamDrop;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
-import dev.dreamdrop.testing.RunningDreamDrop;
 
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** DreamDrop in a JVM of its own, as it runs in production, talking to a sandbox in the harness's JVM. */
-final class DreamDropProcess implements AutoCloseable {
+public final class DreamDropProcess implements AutoCloseable {
 
     private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
@@ -40,7 +39,7 @@ final class DreamDropProcess implements AutoCloseable {
         this.startedNanos = startedNanos;
     }
 
-    static DreamDropProcess start(Path data, TrainingApiSandbox sandbox, String maxHeap, Map<String, String> overrides)
+    public static DreamDropProcess start(Path data, TrainingApiSandbox sandbox, String maxHeap, Map<String, String> overrides)
             throws IOException {
         Files.createDirectories(data);
         int port = RunningDreamDrop.freePort();
@@ -66,7 +65,7 @@ final class DreamDropProcess implements AutoCloseable {
     }
 
     /** Seconds from the process start until the health endpoint answers UP. */
-    double awaitReady(Duration timeout) throws Exception {
+    public double awaitReady(Duration timeout) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -87,16 +86,16 @@ final class DreamDropProcess implements AutoCloseable {
         throw new IllegalStateException("DreamDrop not ready after " + timeout + "; see " + data.resolve("dreamdrop.log"));
     }
 
-    Path inbox() {
+    public Path inbox() {
         return data.resolve("inbox");
     }
 
-    String publicUrl() {
+    public String publicUrl() {
         return publicUrl;
     }
 
     /** Resident memory now (VmRSS) and at its peak so far (VmHWM), in MB. */
-    double rssMb(String field) throws IOException {
+    public double rssMb(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
             if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
@@ -106,7 +105,7 @@ final class DreamDropProcess implements AutoCloseable {
     }
 
     /** The largest heap in use before any collection, from the GC log: the peak heap, in MB. */
-    double peakHeapMb() throws IOException {
+    public double peakHeapMb() throws IOException {
         double peak = 0;
         for (String line : Files.readAllLines(gcLog)) {
             Matcher pause = GC_PAUSE.matcher(line);
@@ -117,8 +116,9 @@ final class DreamDropProcess implements AutoCloseable {
         return peak;
     }
 
-    Path journalFile() {
-        return data.resolve("journal");
+    /** Kills the process as a crash would: no shutdown, no goodbye to the journal. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     @Override
