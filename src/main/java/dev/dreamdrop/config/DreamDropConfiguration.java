@@ -161,12 +161,13 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("folderInbox", new FolderInbox(folders, journal, settings.duration("dreamdrop.inbox.quiet-period"),
                 intake.contains(FolderInbox.SOURCE)));
         registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
-        registry.bind("restartRecovery", new RestartRecovery(journal, setSources,
+        TrainingSubmitter submitter = new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
+                retry, vendorSandbox, metrics);
+        registry.bind("restartRecovery", new RestartRecovery(journal, setSources, submitter,
                 settings.duration("dreamdrop.intake.stalled-after"), settings.duration("dreamdrop.replicas.lease")));
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
-        registry.bind("trainingSubmitter", new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
-                retry, vendorSandbox, metrics));
+        registry.bind("trainingSubmitter", submitter);
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api, metrics));
         registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
                 settings.duration("dreamdrop.poll.deadline")));

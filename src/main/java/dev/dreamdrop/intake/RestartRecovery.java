@@ -4,6 +4,7 @@ import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.submit.TrainingSubmitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +24,17 @@ public class RestartRecovery {
 
     private final Journal journal;
     private final SetSources sources;
+    private final TrainingSubmitter submitter;
     private final Duration stalledAfter;
     private final Duration lease;
     /** Jobs last touched before this instant were left by an earlier run. */
     private final Instant startedAt = Instant.now();
 
-    public RestartRecovery(Journal journal, SetSources sources, Duration stalledAfter, Duration lease) {
+    public RestartRecovery(Journal journal, SetSources sources, TrainingSubmitter submitter, Duration stalledAfter,
+                           Duration lease) {
         this.journal = journal;
         this.sources = sources;
+        this.submitter = submitter;
         this.stalledAfter = stalledAfter;
         this.lease = lease;
     }
@@ -100,10 +104,14 @@ public class RestartRecovery {
     }
 
     /**
-     * A submission cut short: the API may or may not have started its training, so the job becomes
+     * A submission cut short. If its call to the API had not begun, the API never saw it, and the call is made
+     * now. Otherwise the API may or may not have started its training, so the job becomes
      * {@code unknown_outcome} (never resubmitted silently; its first webhook settles it) and the set is archived.
      */
     private StatusChange settle(Job job, String why) {
+        if (job.apiCalledAt() == null) {
+            return submitter.resumeUncalled(job);
+        }
         sources.of(job).archive(job);
         LOG.warn("Set {} (job {}) was being submitted when {}: outcome unknown. A webhook for it settles this;"
                 + " otherwise an operator decides.", job.setName(), job.id(), why);

@@ -9,9 +9,10 @@ import java.time.Instant;
  * @param imageToken   unguessable token in the job's self-hosted image links
  * @param endpoint     the API path its training request went to
  * @param owner        the replica working on it while it is claimed or being submitted
+ * @param apiCalledAt  when the call of its training request began (null: the API has not seen it)
  */
 public record Job(String id, String source, String setName, String fingerprint, String status,
                   String trainingId, String webhookToken, String imageToken, int imageCount,
                   String requestJson, String error, Instant createdAt, Instant updatedAt, Instant submittedAt,
-                  String endpoint, String owner) {
+                  String endpoint, String owner, Instant apiCalledAt) {
 }

@@ -36,7 +36,8 @@ import java.util.function.Supplier;
 public class Journal {
 
     private static final String JOB_COLUMNS = "id, source, set_name, fingerprint, status, training_id, webhook_token,"
-            + " image_token, image_count, request_json, error, created_at, updated_at, submitted_at, endpoint, owner";
+            + " image_token, image_count, request_json, error, created_at, updated_at, submitted_at, endpoint, owner,"
+            + " api_called_at";
 
     private final DataSource dataSource;
     private final String instanceId;
@@ -274,6 +275,14 @@ public class Journal {
                     imageCount, endpoint, maskedRequestJson, jobId);
         }
         return change;
+    }
+
+    /**
+     * Records that the API is about to be called for a job being submitted. Until then a submission cut short
+     * certainly did not reach the API, and may be made again; after it, its outcome is unknown.
+     */
+    public void markCallingApi(String jobId) {
+        update(jobId, "UPDATE jobs SET api_called_at = ? WHERE id = ?", Timestamp.from(Instant.now()), jobId);
     }
 
     /** Records the training id the API gave, and the status it reported with it. */
@@ -518,7 +527,7 @@ public class Journal {
                             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9),
                             rs.getString(10), rs.getString(11), instant(rs.getTimestamp(12)),
                             instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14)), rs.getString(15),
-                            rs.getString(16)));
+                            rs.getString(16), instant(rs.getTimestamp(17))));
                 }
             }
         } catch (SQLException e) {

@@ -1,6 +1,7 @@
 package dev.dreamdrop.submit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dreamdrop.api.ApiResult;
 import dev.dreamdrop.api.TrainingApiClient;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,7 @@ public class TrainingSubmitter {
     private final RetryPolicy retry;
     private final boolean vendorSandbox;
     private final MeterRegistry metrics;
+    private final ObjectMapper json = new ObjectMapper();
 
     /**
      * @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3)
@@ -83,6 +86,29 @@ public class TrainingSubmitter {
         if (!submitting.applied()) {
             return submitting;
         }
+        return call(job, endpoint, payload);
+    }
+
+    /**
+     * Makes the call of a submission that was cut short (a crash, a replica that died) before the API was
+     * called: the journalled request is sent as it is. One whose call had begun is left to
+     * {@code unknown_outcome} by the caller, since the API may have started its training.
+     */
+    public StatusChange resumeUncalled(Job job) {
+        ObjectNode payload;
+        try {
+            payload = (ObjectNode) json.readTree(job.requestJson());
+        } catch (IOException | ClassCastException e) {
+            throw new IllegalStateException("the journalled request of job " + job.id() + " cannot be read", e);
+        }
+        payload.remove("key");
+        LOG.info("Set {} (job {}): its submission was cut short before the API was called; calling it now",
+                job.setName(), job.id());
+        return call(job, job.endpoint(), payload);
+    }
+
+    /** Archives the set, then calls the API, retrying what may be retried. */
+    private StatusChange call(Job job, String endpoint, ObjectNode payload) {
         SetSource source = sources.of(job);
         try {
             source.archive(job);
@@ -92,6 +118,7 @@ public class TrainingSubmitter {
             LOG.warn("Set {} (job {}) could not be archived now ({}); it will be moved later", job.setName(),
                     job.id(), e.getMessage());
         }
+        journal.markCallingApi(job.id());
         int attempts = 0;
         int failedTryAgain = 0;
         while (true) {
