@@ -149,11 +149,20 @@ class ReplicasTest {
             doomed.awaitReady(Duration.ofSeconds(60));
             balancer.add(doomed.publicUrl());
             dropSets();
-            await().atMost(Duration.ofMinutes(2)).until(() -> ownedBy("replica-c") >= 10);
+            // killed while it holds sets it claimed and has not submitted yet
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> heldBy("replica-c").size() >= 2);
             doomed.kill();
         }
+        List<String> held = heldBy("replica-c");
         awaitAllReady(Duration.ofMinutes(3));
         assertEachSetTrainedOnceWithCompleteResults();
+        assertTrue(!held.isEmpty() && heldBy("replica-c").isEmpty(), "the dead replica's sets were taken over: "
+                + held);
+        for (String set : held) {
+            assertTrue(query("SELECT owner FROM jobs WHERE set_name = '" + set + "'").stream()
+                    .noneMatch("replica-c"::equals), set + " finished by another replica");
+        }
     }
 
     @Test
@@ -238,15 +247,19 @@ class ReplicasTest {
                 "each set archived once");
     }
 
-    private long ownedBy(String replica) throws Exception {
+    /** Sets the replica claimed and has not submitted yet (claimed, or being submitted). */
+    private List<String> heldBy(String replica) throws Exception {
+        List<String> sets = new ArrayList<>();
         try (Connection c = connect(); PreparedStatement q = c.prepareStatement(
-                "SELECT COUNT(*) FROM jobs WHERE owner = ?")) {
+                "SELECT set_name FROM jobs WHERE owner = ? AND status IN ('claimed', 'submitting')")) {
             q.setString(1, replica);
             try (ResultSet rs = q.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
+                while (rs.next()) {
+                    sets.add(rs.getString(1));
+                }
             }
         }
+        return sets;
     }
 
     private Map<String, Integer> claimsByReplica() throws Exception {
