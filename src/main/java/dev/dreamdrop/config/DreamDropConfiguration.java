@@ -153,6 +153,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
         ResultsDocuments documents = new ResultsDocuments(journal);
+        registry.bind("resultsDocuments", documents);
 
         registry.bind("journal", journal);
         registry.bind("trainingApi", api);

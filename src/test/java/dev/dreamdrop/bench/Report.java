@@ -15,6 +15,15 @@ final class Report {
 
     void add(String figure, String dreamDrop, String reference, String ratio, String target) {
         rows.add(new Row(figure, dreamDrop, reference, ratio, target));
+        print(figure, dreamDrop, reference, ratio, target);
+    }
+
+    /** A figure with a target, marked met or not met. */
+    void add(String figure, String dreamDrop, String reference, String ratio, String target, boolean met) {
+        add(figure, dreamDrop, reference, ratio, target + (met ? ": **met**" : ": **not met**"));
+    }
+
+    private static void print(String figure, String dreamDrop, String reference, String ratio, String target) {
         System.out.printf("  %-58s %-28s %-34s %-14s %s%n", figure, dreamDrop, reference, ratio, target);
     }
 

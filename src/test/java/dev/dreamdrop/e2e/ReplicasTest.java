@@ -15,6 +15,7 @@ import dev.dreamdrop.testing.RunningS3;
 import dev.dreamdrop.testing.TestPhotos;
 import dev.dreamdrop.testing.WebhookBalancer;
 import jakarta.mail.internet.MimeMessage;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -216,7 +217,7 @@ class ReplicasTest {
             await().atMost(timeout).pollInterval(Duration.ofMillis(500))
                     .until(() -> count("SELECT COUNT(*) FROM jobs WHERE status = 'model_ready'") == SETS
                             && s3.keys("inbox/").isEmpty());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError("not all sets trained: jobs by status and owner "
                     + query("SELECT j.status || ' ' || COALESCE(j.owner, '-') || ' ' || j.set_name || ': '"
                     + " || (SELECT string_agg(e.status || '/' || e.source || '/' || COALESCE(e.detail, ''), '; '"

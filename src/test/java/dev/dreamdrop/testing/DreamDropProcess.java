@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,7 +45,7 @@ public final class DreamDropProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(data);
         int port = RunningDreamDrop.freePort();
-        Map<String, String> settings = new java.util.LinkedHashMap<>(RunningDreamDrop.settings(data, port, sandbox));
+        Map<String, String> settings = new LinkedHashMap<>(RunningDreamDrop.settings(data, port, sandbox));
         // the shipped defaults, not the test suite's fast clocks
         settings.remove("dreamdrop.inbox.poll-interval");
         settings.remove("dreamdrop.inbox.quiet-period");
@@ -124,7 +126,7 @@ public final class DreamDropProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
     }
