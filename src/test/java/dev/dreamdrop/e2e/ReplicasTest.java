@@ -141,21 +141,23 @@ class ReplicasTest {
     @Test
     void aReplicaKilledMidRunLosesNothingAndDoublesNothing() throws Exception {
         sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO);
-        startReplica("replica-a", Map.of());
-        startReplica("replica-b", Map.of());
         Map<String, String> childSettings = replicaSettings("replica-c", Map.of(
                 "dreamdrop.inbox.poll-interval", "100ms", "dreamdrop.s3.poll-interval", "100ms"));
+        List<String> held;
         try (DreamDropProcess doomed = DreamDropProcess.start(data.resolve("replica-c"), sandbox, "256m",
                 childSettings)) {
             doomed.awaitReady(Duration.ofSeconds(60));
             balancer.add(doomed.publicUrl());
+            // replica-c, alone for a moment, claims sets; the other two join; then it dies holding sets it has
+            // not submitted yet
             dropSets();
-            // killed while it holds sets it claimed and has not submitted yet
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
                     .until(() -> heldBy("replica-c").size() >= 2);
+            startReplica("replica-a", Map.of());
+            startReplica("replica-b", Map.of());
             doomed.kill();
+            held = heldBy("replica-c");
         }
-        List<String> held = heldBy("replica-c");
         awaitAllReady(Duration.ofMinutes(3));
         assertEachSetTrainedOnceWithCompleteResults();
         assertTrue(!held.isEmpty() && heldBy("replica-c").isEmpty(), "the dead replica's sets were taken over: "
