@@ -109,7 +109,7 @@ public class RestartRecovery {
      * {@code unknown_outcome} (never resubmitted silently; its first webhook settles it) and the set is archived.
      */
     private StatusChange settle(Job job, String why) {
-        if (job.apiCalledAt() == null) {
+        if (job.apiCalledAt() == null && job.requestJson() != null) {
             return submitter.resumeUncalled(job);
         }
         sources.of(job).archive(job);

@@ -269,12 +269,11 @@ public class Journal {
      * @param endpoint the API path the request goes to, which also decides where its status is asked
      */
     public StatusChange markSubmitting(String jobId, int imageCount, String endpoint, String maskedRequestJson) {
-        StatusChange change = record(jobId, TrainingStatus.SUBMITTING, "submit", "calling " + endpoint);
-        if (change.applied()) {
-            update(jobId, "UPDATE jobs SET image_count = ?, endpoint = ?, request_json = ? WHERE id = ?",
-                    imageCount, endpoint, maskedRequestJson, jobId);
-        }
-        return change;
+        // the request first, while the job is still claimed: a job in submitting always has its request, and a
+        // crash in between leaves a claimed job, prepared and submitted again later
+        update(jobId, "UPDATE jobs SET image_count = ?, endpoint = ?, request_json = ? WHERE id = ? AND status = ?",
+                imageCount, endpoint, maskedRequestJson, jobId, TrainingStatus.CLAIMED);
+        return record(jobId, TrainingStatus.SUBMITTING, "submit", "calling " + endpoint);
     }
 
     /**
