@@ -64,7 +64,8 @@ public class Journal {
             }
             Flyway.configure(Journal.class.getClassLoader())
                     .dataSource(dataSource)
-                    .locations("classpath:db/migration/" + ("H2".equals(vendor) ? "h2" : "postgresql"))
+                    .locations("classpath:db/migration/common")
+                    .placeholders(Map.of("bytes", "H2".equals(vendor) ? "VARBINARY(262144)" : "BYTEA"))
                     .baselineOnMigrate(true)
                     .baselineVersion("0")
                     .load()

@@ -1,5 +1,7 @@
 package dev.dreamdrop.bench;
 
+import dev.dreamdrop.storage.LocalFiles;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -8,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,18 +205,8 @@ final class ImageBench {
     }
 
     private static Path clean(Path dir) throws IOException {
-        deleteTree(dir);
+        LocalFiles.deleteTree(dir);
         return Files.createDirectories(dir);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(file);
-                }
-            }
-        }
     }
 
     /** How many files in {@code dir} are 512x512 images. */

@@ -2,6 +2,7 @@ package dev.dreamdrop.bench;
 
 import dev.dreamdrop.sandbox.RecordedRequest;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.storage.LocalFiles;
 import dev.dreamdrop.testing.DreamDropProcess;
 import dev.dreamdrop.testing.RunningDreamDrop;
 
@@ -43,7 +44,7 @@ final class IntakeBench {
         List<Double> latencies = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             Path data = work.resolve("intake-" + round);
-            ImageBench.deleteTree(data);
+            LocalFiles.deleteTree(data);
             try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO);
                  DreamDropProcess dreamDrop = DreamDropProcess.start(data, sandbox, "512m", Map.of())) {
                 dreamDrop.awaitReady(Duration.ofSeconds(60));

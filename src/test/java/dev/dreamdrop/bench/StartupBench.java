@@ -1,6 +1,7 @@
 package dev.dreamdrop.bench;
 
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.storage.LocalFiles;
 import dev.dreamdrop.testing.DreamDropProcess;
 import dev.dreamdrop.testing.RunningDreamDrop;
 
@@ -32,7 +33,7 @@ final class StartupBench {
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO)) {
             for (int round = 0; round < rounds; round++) {
                 Path data = work.resolve("startup-" + round);
-                ImageBench.deleteTree(data);
+                LocalFiles.deleteTree(data);
                 try (DreamDropProcess dreamDrop = DreamDropProcess.start(data, sandbox, null, Map.of())) {
                     ready.add(dreamDrop.awaitReady(Duration.ofSeconds(60)));
                     Thread.sleep(idle.toMillis());

@@ -2,6 +2,7 @@ package dev.dreamdrop.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.storage.LocalFiles;
 import dev.dreamdrop.testing.DreamDropProcess;
 import dev.dreamdrop.testing.RunningDreamDrop;
 
@@ -64,7 +65,7 @@ final class WebhookBench {
             return;
         }
         Path data = work.resolve("webhook");
-        ImageBench.deleteTree(data);
+        LocalFiles.deleteTree(data);
         List<Double> webhookRate = new ArrayList<>();
         List<Double> bareRate = new ArrayList<>();
         List<Double> webhookP50 = new ArrayList<>();

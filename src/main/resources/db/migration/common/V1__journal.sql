@@ -1,4 +1,6 @@
--- The journal, version 1: the same tables as for H2 (see h2/V1__journal.sql); photos as BYTEA.
+-- The journal as DreamDrop created it before migrations were used: IF NOT EXISTS everywhere, so a journal
+-- made by an earlier version (baselined at version 0) is brought up to date rather than refused.
+-- One script for H2 and PostgreSQL: ${bytes} is the one type they spell differently (see Journal.migrate).
 CREATE TABLE IF NOT EXISTS jobs (
     id VARCHAR(36) PRIMARY KEY,
     source VARCHAR(16) NOT NULL,
@@ -38,7 +40,7 @@ CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id);
 CREATE TABLE IF NOT EXISTS job_thumbnails (
     job_id VARCHAR(36) NOT NULL REFERENCES jobs (id),
     idx INT NOT NULL,
-    jpeg BYTEA NOT NULL,
+    jpeg ${bytes} NOT NULL,
     PRIMARY KEY (job_id, idx)
 );
 
