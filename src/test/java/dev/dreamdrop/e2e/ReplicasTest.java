@@ -1,6 +1,5 @@
 package dev.dreamdrop.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
@@ -240,8 +239,9 @@ class ReplicasTest {
         assertEquals(SETS, count("SELECT COUNT(*) FROM jobs"), "one job per set");
         for (int i = 0; i < SETS; i++) {
             String prefix = "results/set-" + i + "/";
-            JsonNode status = JSON.readTree(s3.text(prefix + "status.json"));
-            assertEquals("model_ready", status.get("status").asText(), "set-" + i);
+            // the sinks run after the journal: the bucket catches up a moment later
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                    "model_ready".equals(JSON.readTree(s3.text(prefix + "status.json")).get("status").asText()));
             assertTrue(s3.text(prefix + "events.jsonl").contains("\"model_ready\""), "set-" + i + " events");
             assertEquals("***", JSON.readTree(s3.text(prefix + "request.json")).get("key").asText());
             assertTrue(!s3.keys("archive/set-" + i + "/").isEmpty(), "set-" + i + " archived");
