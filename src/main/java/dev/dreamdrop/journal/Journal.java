@@ -285,6 +285,14 @@ public class Journal {
         update(jobId, "UPDATE jobs SET api_called_at = ? WHERE id = ?", Timestamp.from(Instant.now()), jobId);
     }
 
+    /**
+     * Records that the API answered a call for this job with a refusal that is retried (rate limit, 5xx, no
+     * connection): it started no training, so a submission cut short while waiting to retry may be made again.
+     */
+    public void markApiNotCalled(String jobId) {
+        update(jobId, "UPDATE jobs SET api_called_at = NULL WHERE id = ?", jobId);
+    }
+
     /** Records the training id the API gave, and the status it reported with it. */
     public StatusChange markSubmitted(String jobId, String trainingId, String status, String detail) {
         update(jobId, "UPDATE jobs SET training_id = ?, submitted_at = ? WHERE id = ?",

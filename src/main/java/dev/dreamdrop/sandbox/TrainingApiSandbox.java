@@ -40,10 +40,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -59,6 +61,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TrainingApiSandbox implements AutoCloseable {
 
     public static final long MAX_CROP_IMAGE_BYTES = 5L * 1024 * 1024;
+    private static final Set<String> TRAINING_PATHS = Set.of("/api/v3/fine_tune", "/api/v3/fine_tune_v2",
+            "/api/v3/lora_fine_tune", "/api/sandbox/v3/fine_tune");
     private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
     private static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -94,6 +98,9 @@ public final class TrainingApiSandbox implements AutoCloseable {
     private final Deque<String[]> trainingFaults = new ArrayDeque<>();
     private volatile Duration latency = Duration.ZERO;
     private volatile int retryAfterSeconds = 1;
+    private final AtomicInteger trainingRequestsToHold = new AtomicInteger();
+    private final AtomicInteger heldTrainingRequests = new AtomicInteger();
+    private volatile CountDownLatch heldUntil = new CountDownLatch(0);
 
     private TrainingApiSandbox(int port, Set<String> apiKeys, Duration stepDelay) throws IOException {
         this.apiKeys = Set.copyOf(apiKeys);
@@ -131,6 +138,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseHeldTrainingRequests();
         server.stop(0);
         clock.shutdownNow();
         serverThreads.shutdownNow();
@@ -167,6 +175,26 @@ public final class TrainingApiSandbox implements AutoCloseable {
     /** Every API call waits this long before it is answered. */
     public void latency(Duration latency) {
         this.latency = latency;
+    }
+
+    /**
+     * The next {@code count} training requests are received and recorded, then left unanswered, their trainings
+     * not yet started, until {@link #releaseHeldTrainingRequests()}: the caller waits for the API's answer as long
+     * as the test needs. Released, each starts its training as usual, even if its caller is gone by then.
+     */
+    public void holdNextTrainingRequests(int count) {
+        heldUntil = new CountDownLatch(1);
+        trainingRequestsToHold.set(count);
+    }
+
+    /** How many training requests are being held now. */
+    public int heldTrainingRequests() {
+        return heldTrainingRequests.get();
+    }
+
+    public void releaseHeldTrainingRequests() {
+        trainingRequestsToHold.set(0);
+        heldUntil.countDown();
     }
 
     /** The {@code retry_after} that {@link ResponseFault#RATE_LIMITED} asks for. */
@@ -254,6 +282,9 @@ public final class TrainingApiSandbox implements AutoCloseable {
                 answerWithFault(exchange, fault);
                 return;
             }
+            if (TRAINING_PATHS.contains(path)) {
+                holdIfAsked();
+            }
             ObjectNode answer = api(path, body);
             if (fault == ResponseFault.ACCEPT_WITHOUT_ANSWER) {
                 // closing an exchange before sendResponseHeaders drops the connection: the caller
@@ -287,16 +318,25 @@ public final class TrainingApiSandbox implements AutoCloseable {
         if (path.startsWith("/api/v3/cancle_training/") || path.startsWith("/api/v3/cancel_training/")) {
             return authorised(request, key -> cancel(key, last));
         }
-        switch (path) {
-            case "/api/v3/fine_tune":
-            case "/api/v3/fine_tune_v2":
-            case "/api/v3/lora_fine_tune":
-            case "/api/sandbox/v3/fine_tune":
-                return authorised(request, key -> create(key, path, request));
-            default:
-                ObjectNode notFound = error("Not Found");
-                notFound.put("http_status", 404);
-                return notFound;
+        if (TRAINING_PATHS.contains(path)) {
+            return authorised(request, key -> create(key, path, request));
+        }
+        ObjectNode notFound = error("Not Found");
+        notFound.put("http_status", 404);
+        return notFound;
+    }
+
+    private void holdIfAsked() {
+        if (trainingRequestsToHold.getAndUpdate(left -> Math.max(0, left - 1)) == 0) {
+            return;
+        }
+        heldTrainingRequests.incrementAndGet();
+        try {
+            heldUntil.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            heldTrainingRequests.decrementAndGet();
         }
     }
 

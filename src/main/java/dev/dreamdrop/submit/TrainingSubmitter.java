@@ -118,11 +118,11 @@ public class TrainingSubmitter {
             LOG.warn("Set {} (job {}) could not be archived now ({}); it will be moved later", job.setName(),
                     job.id(), e.getMessage());
         }
-        journal.markCallingApi(job.id());
         int attempts = 0;
         int failedTryAgain = 0;
         while (true) {
             attempts++;
+            journal.markCallingApi(job.id());
             ApiResult result = api.call(endpoint, payload);
             switch (result.outcome()) {
                 case SUCCESS:
@@ -148,6 +148,7 @@ public class TrainingSubmitter {
                                 + " move the set back into the inbox to try again.");
                     }
             }
+            journal.markApiNotCalled(job.id());
             Duration delay = retry.delayAfter(attempts, result.retryAfter());
             LOG.info("Set {} (job {}): attempt {} not accepted ({}), retrying in {} ms", job.setName(), job.id(),
                     attempts, result.message(), delay.toMillis());

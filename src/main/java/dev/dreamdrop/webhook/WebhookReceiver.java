@@ -72,6 +72,8 @@ public class WebhookReceiver {
             // the submission's answer was lost (unknown outcome) or has not been recorded yet: the token proves
             // this training was started for this job
             journal.adoptTrainingId(job.id(), modelId);
+            LOG.info("Set {} (job {}): its webhook names training {}, started for it", job.setName(), job.id(),
+                    modelId);
         }
         String reported = event.get("training_status").asText().trim();
         String outcome = event.path("status").asText("").toLowerCase(Locale.ROOT);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dreamdrop.DreamDrop;
 import dev.dreamdrop.sandbox.RecordedRequest;
+import dev.dreamdrop.sandbox.ResponseFault;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
 import dev.dreamdrop.testing.RunningDreamDrop;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,9 @@ class CrashRestartTest {
     void killedInTheMiddleOfABatchEverySetIsTrainedExactlyOnce() throws Exception {
         // a manual clock: trainings wait at deploying_gpu until this test moves them on, after the restart
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null)) {
-            sandbox.latency(Duration.ofMillis(150));
+            // killed while both submitting threads wait for the API's answer: the API has their requests (their
+            // trainings start once released, after the restart), the other sets are claimed or still waiting
+            sandbox.holdNextTrainingRequests(2);
             Path inbox = data.resolve("inbox");
             for (int i = 0; i < SETS; i++) {
                 RunningDreamDrop.dropSet(inbox, "set-" + i, 3, "instance_prompt: photo of sks" + i + " person\n");
@@ -54,12 +57,12 @@ class CrashRestartTest {
             Files.createDirectories(LOGS);
 
             Process first = startProcess(port, sandbox, LOGS.resolve("first-run.log"));
-            await().atMost(Duration.ofSeconds(60)).until(() -> fineTuneCalls(sandbox).size() >= 3);
+            await().atMost(Duration.ofSeconds(60)).until(() -> sandbox.heldTrainingRequests() == 2);
             first.destroyForcibly().waitFor();
-            int callsBeforeCrash = fineTuneCalls(sandbox).size();
-            assertTrue(callsBeforeCrash < SETS, "killed in the middle of the batch (" + callsBeforeCrash + " calls)");
+            assertEquals(2, fineTuneCalls(sandbox).size(), "killed in the middle of the batch");
 
             Process second = startProcess(port, sandbox, LOGS.resolve("second-run.log"));
+            sandbox.releaseHeldTrainingRequests();
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> fineTuneCalls(sandbox).size() >= SETS
                         && allPastSubmission());
@@ -102,6 +105,36 @@ class CrashRestartTest {
             String log = Files.readString(LOGS.resolve("first-run.log")) + Files.readString(LOGS.resolve("second-run.log"));
             assertTrue(log.contains("Set set-0"), "the process logs were captured");
             assertFalse(log.contains(RunningDreamDrop.API_KEY), "API key in the log output");
+        }
+    }
+
+    @Test
+    void killedWhileWaitingToRetryTheSetIsSubmittedAfterTheRestart() throws Exception {
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                Duration.ZERO)) {
+            // the API refuses the first call and asks for a minute's patience: the process is killed while it waits
+            sandbox.retryAfterSeconds(60);
+            sandbox.failNextCalls(1, ResponseFault.RATE_LIMITED);
+            RunningDreamDrop.dropSet(data.resolve("inbox"), "patient", 3, "instance_prompt: photo of sks person\n");
+            int port = RunningDreamDrop.freePort();
+            Files.createDirectories(LOGS);
+            Path firstLog = LOGS.resolve("retry-first-run.log");
+
+            Process first = startProcess(port, sandbox, firstLog);
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(firstLog).contains("retrying in"));
+            first.destroyForcibly().waitFor();
+
+            Process second = startProcess(port, sandbox, LOGS.resolve("retry-second-run.log"));
+            try {
+                Path status = data.resolve("results").resolve("patient").resolve("status.json");
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(status)
+                        && "model_ready".equals(RunningDreamDrop.readJson(status).path("status").asText()));
+            } finally {
+                second.destroy();
+                second.waitFor();
+            }
+            assertEquals(2, fineTuneCalls(sandbox).size(), "the refused call and the one after the restart");
+            assertEquals(1, sandbox.trainingIds().size(), "one training");
         }
     }
 

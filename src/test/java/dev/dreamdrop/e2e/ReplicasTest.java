@@ -140,27 +140,42 @@ class ReplicasTest {
     @Test
     void aReplicaKilledMidRunLosesNothingAndDoublesNothing() throws Exception {
         sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO);
+        // replica-c's two submitting threads get no answer from the API until it is dead: it dies holding both
+        // submissions the API received and sets it claimed but has not submitted, and, its threads all waiting,
+        // cannot be caught half-way through sending a request (a request the API never got would rightly stay
+        // unknown_outcome, which is another test's subject)
+        int submittingThreads = 2;
+        sandbox.holdNextTrainingRequests(submittingThreads);
         Map<String, String> childSettings = replicaSettings("replica-c", Map.of(
-                "dreamdrop.inbox.poll-interval", "100ms", "dreamdrop.s3.poll-interval", "100ms"));
+                "dreamdrop.inbox.poll-interval", "100ms", "dreamdrop.s3.poll-interval", "100ms",
+                "dreamdrop.intake.concurrency", String.valueOf(submittingThreads)));
         List<String> held;
+        List<String> awaitingAnswer;
         try (DreamDropProcess doomed = DreamDropProcess.start(data.resolve("replica-c"), sandbox, "256m",
                 childSettings)) {
             doomed.awaitReady(Duration.ofSeconds(60));
             balancer.add(doomed.publicUrl());
-            // replica-c, alone for a moment, claims sets; the other two join; then it dies holding sets it has
-            // not submitted yet
             dropSets();
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> heldBy("replica-c").size() >= 2);
+                    .until(() -> sandbox.heldTrainingRequests() == submittingThreads
+                            && heldBy("replica-c").size() > submittingThreads);
             startReplica("replica-a", Map.of());
             startReplica("replica-b", Map.of());
             doomed.kill();
             held = heldBy("replica-c");
+            awaitingAnswer = query("SELECT set_name FROM jobs WHERE owner = 'replica-c' AND status = 'submitting'"
+                    + " AND api_called_at IS NOT NULL");
         }
+        assertEquals(submittingThreads, awaitingAnswer.size(), "killed while waiting for the API: " + awaitingAnswer);
+        // the survivors cannot know whether the API got those two: they park them, never resubmitting
+        await().atMost(Duration.ofSeconds(60)).until(() -> query("SELECT set_name FROM jobs"
+                + " WHERE status = 'unknown_outcome'").containsAll(awaitingAnswer));
+        // the API got them and starts their trainings: their webhooks settle the two jobs
+        sandbox.releaseHeldTrainingRequests();
+
         awaitAllReady(Duration.ofMinutes(3));
         assertEachSetTrainedOnceWithCompleteResults();
-        assertTrue(!held.isEmpty() && heldBy("replica-c").isEmpty(), "the dead replica's sets were taken over: "
-                + held);
+        assertTrue(heldBy("replica-c").isEmpty(), "the dead replica's sets were taken over: " + held);
         for (String set : held) {
             assertTrue(query("SELECT owner FROM jobs WHERE set_name = '" + set + "'").stream()
                     .noneMatch("replica-c"::equals), set + " finished by another replica");
