@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Turns a photo into the 512x512 JPEG the training API wants: centre square, EXIF orientation applied,
@@ -38,11 +37,6 @@ import java.util.Set;
 public class ImagePreparer {
 
     public static final int SIZE = 512;
-    /**
-     * Readers that honour a source region. The WebP reader (TwelveMonkeys 3.12) ignores the region's offset in
-     * lossless files, so WebP is decoded whole, subsampled, and cropped after.
-     */
-    private static final Set<String> REGION_READERS = Set.of("jpeg", "jpg", "png");
     /** Decoded side at most this many times the target, then halved down with bilinear steps. */
     private static final int DECODE_FACTOR = 2;
 
@@ -94,12 +88,8 @@ public class ImagePreparer {
                 ImageReadParam param = reader.getDefaultReadParam();
                 int subsampling = Math.max(1, side / (SIZE * DECODE_FACTOR));
                 param.setSourceSubsampling(subsampling, subsampling, 0, 0);
-                boolean decodeCentreOnly = REGION_READERS.contains(reader.getFormatName().toLowerCase(Locale.ROOT));
-                if (decodeCentreOnly) {
-                    param.setSourceRegion(centre);
-                }
-                BufferedImage decoded = reader.read(0, param);
-                square = decodeCentreOnly ? decoded : centreSquare(decoded);
+                param.setSourceRegion(centre);
+                square = reader.read(0, param);
             } finally {
                 reader.dispose();
             }
@@ -109,11 +99,6 @@ public class ImagePreparer {
         BufferedImage prepared = orient(scaleTo(toRgb(square), SIZE), orientation);
         write(prepared, target);
         return prepared;
-    }
-
-    private static BufferedImage centreSquare(BufferedImage image) {
-        int side = Math.min(image.getWidth(), image.getHeight());
-        return image.getSubimage((image.getWidth() - side) / 2, (image.getHeight() - side) / 2, side, side);
     }
 
     /** A small JPEG of a prepared image, for emails and the dashboard. */

@@ -63,8 +63,19 @@ class ImagePreparerTest {
     void a48MegapixelPhotoIsPreparedInA64MegabyteHeap() throws Exception {
         Path photo = dir.resolve("huge.jpg");
         TestPhotos.writeJpeg(TestPhotos.portrait(8000, 6000, 2), photo, true);
-        Path out = dir.resolve("huge-out.jpg");
         // decoded whole, this photo alone would take 192 MB
+        assertPreparedInA64MegabyteHeap(photo);
+    }
+
+    @Test
+    void twelveMegapixelWebpsArePreparedInA64MegabyteHeap() throws Exception {
+        // made by cwebp from TestPhotos.portrait(3000, 4000, 3), with -q 85 and with -lossless
+        assertPreparedInA64MegabyteHeap(resource("portrait-12mp.webp"));
+        assertPreparedInA64MegabyteHeap(resource("portrait-12mp-lossless.webp"));
+    }
+
+    private void assertPreparedInA64MegabyteHeap(Path photo) throws Exception {
+        Path out = dir.resolve(photo.getFileName() + "-out.jpg");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-cp", System.getProperty("java.class.path"), PrepareOnePhoto.class.getName(),
                 photo.toString(), out.toString()).redirectErrorStream(true).start();
