@@ -57,7 +57,7 @@ public final class Bench {
             new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report).run(jpegs);
         }
         if (only.contains("start-up")) {
-            new StartupBench(work, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report).run();
+            new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report).run();
         }
 
         String markdown = report.markdown(smoke ? "DreamDrop benchmark (smoke run: small sizes, figures not"

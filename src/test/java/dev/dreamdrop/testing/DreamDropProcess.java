@@ -43,6 +43,18 @@ public final class DreamDropProcess implements AutoCloseable {
 
     public static DreamDropProcess start(Path data, TrainingApiSandbox sandbox, String maxHeap, Map<String, String> overrides)
             throws IOException {
+        return launch(data, sandbox, maxHeap == null ? List.of() : List.of("-Xmx" + maxHeap),
+                List.of("-cp", System.getProperty("java.class.path"), DreamDrop.class.getName()), overrides);
+    }
+
+    /** DreamDrop as shipped, {@code java [jvmOptions] -jar dreamdrop.jar}, with the shipped settings. */
+    public static DreamDropProcess startJar(Path jar, Path data, TrainingApiSandbox sandbox, List<String> jvmOptions)
+            throws IOException {
+        return launch(data, sandbox, jvmOptions, List.of("-jar", jar.toString()), Map.of());
+    }
+
+    private static DreamDropProcess launch(Path data, TrainingApiSandbox sandbox, List<String> jvmOptions,
+                                           List<String> program, Map<String, String> overrides) throws IOException {
         Files.createDirectories(data);
         int port = RunningDreamDrop.freePort();
         Map<String, String> settings = new LinkedHashMap<>(RunningDreamDrop.settings(data, port, sandbox));
@@ -53,12 +65,10 @@ public final class DreamDropProcess implements AutoCloseable {
         settings.putAll(overrides);
         Path gcLog = data.resolve("gc.log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path")));
-        if (maxHeap != null) {
-            command.add(1, "-Xmx" + maxHeap);
-        }
+                "-Xlog:gc:file=" + gcLog));
+        command.addAll(jvmOptions);
         settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add(DreamDrop.class.getName());
+        command.addAll(program);
         long started = System.nanoTime();
         Process process = new ProcessBuilder(command).directory(Path.of(System.getProperty("user.dir")).toFile())
                 .redirectErrorStream(true).redirectOutput(data.resolve("dreamdrop.log").toFile()).start();
