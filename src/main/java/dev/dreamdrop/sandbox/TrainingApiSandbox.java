@@ -282,9 +282,6 @@ public final class TrainingApiSandbox implements AutoCloseable {
                 answerWithFault(exchange, fault);
                 return;
             }
-            if (TRAINING_PATHS.contains(path)) {
-                holdIfAsked();
-            }
             ObjectNode answer = api(path, body);
             if (fault == ResponseFault.ACCEPT_WITHOUT_ANSWER) {
                 // closing an exchange before sendResponseHeaders drops the connection: the caller
@@ -356,6 +353,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
     // ---------------------------------------------------------------- endpoints
 
     private ObjectNode create(String key, String path, JsonNode request) {
+        holdIfAsked();
         Map<String, List<String>> problems = validateTraining(path, request);
         if (!problems.isEmpty()) {
             ObjectNode answer = json.createObjectNode().put("status", "error");
