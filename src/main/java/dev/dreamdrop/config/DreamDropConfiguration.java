@@ -20,6 +20,7 @@ import dev.dreamdrop.observe.DreamDropMetrics;
 import dev.dreamdrop.observe.InboxHealthCheck;
 import dev.dreamdrop.observe.JournalHealthCheck;
 import dev.dreamdrop.observe.S3HealthCheck;
+import dev.dreamdrop.observe.StatusOutboxHealthCheck;
 import dev.dreamdrop.observe.TrainingApiHealthCheck;
 import dev.dreamdrop.poll.StatusPoller;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,11 +37,11 @@ import dev.dreamdrop.webhook.WebhookReceiver;
 import dev.dreamdrop.mail.MailOutbox;
 import dev.dreamdrop.mail.MailSettings;
 import dev.dreamdrop.mail.StatusEmails;
-import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.journal.Reservations;
+import dev.dreamdrop.journal.StatusOutbox;
 import dev.dreamdrop.operate.OperatorApi;
 import dev.dreamdrop.operate.OperatorHttp;
 import org.apache.camel.CamelConfiguration;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
@@ -55,7 +56,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -85,9 +85,17 @@ public class DreamDropConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
 
         DataSource dataSource = dataSource(context, settings);
-        Journal journal = new Journal(dataSource, instanceId(settings));
+        String instanceId = instanceId(settings);
+        Journal journal = new Journal(dataSource, instanceId);
         journal.migrate();
         journal.heartbeat();
+        Reservations reservations = new Reservations(instanceId, settings.duration("dreamdrop.replicas.lease"));
+        StatusOutbox statusOutbox = new StatusOutbox(dataSource, reservations,
+                new Backoff(settings.duration("dreamdrop.outbox.retry-initial-delay"),
+                        settings.duration("dreamdrop.outbox.retry-max-delay")),
+                settings.duration("dreamdrop.outbox.retention"));
+        // before any route runs: what an earlier run of this instance held is taken up again now, not after a lease
+        statusOutbox.releaseOwnReservations();
         // Camel's Prometheus support serves the registry bound under this name (see DreamDrop.create)
         MeterRegistry metrics = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
 
@@ -176,13 +184,20 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("s3Results", s3 != null ? new S3Results(s3, documents) : new S3NotInUse());
 
         MailSettings mail = mailSettings(context, settings);
-        MailOutbox outbox = new MailOutbox(dataSource, journal, mail, metrics);
+        MailOutbox outbox = new MailOutbox(dataSource, journal, reservations, mail, metrics);
+        outbox.releaseOwnReservations();
         registry.bind("mailOutbox", outbox);
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
+        registry.bind("statusOutbox", statusOutbox);
+        registry.bind("statusRouterThreads", context.getExecutorServiceManager().newFixedThreadPool(this,
+                "status-router", settings.integer("dreamdrop.outbox.concurrency")));
 
-        registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox));
-        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, statusChangesOf(context)));
+        registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox));
+        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
+        registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
+                settings.duration("dreamdrop.health.outbox-max-age"),
+                settings.longValue("dreamdrop.health.outbox-max-depth")));
         if (intake.contains(FolderInbox.SOURCE)) {
             registry.bind("inboxHealth", new InboxHealthCheck(folders.inbox(),
                     settings.longValue("dreamdrop.health.min-free-disk-mb") * 1_000_000));
@@ -192,12 +207,6 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
         registry.bind("trainingApiHealth", new TrainingApiHealthCheck(api,
                 settings.duration("dreamdrop.health.api-check-interval")));
-    }
-
-    /** Operator changes (cancel, retry) go to the status router like every other change. */
-    private static Consumer<StatusChange> statusChangesOf(CamelContext context) {
-        ProducerTemplate template = context.createProducerTemplate();
-        return change -> template.sendBody("seda:status-changes", change);
     }
 
     /** The operator API and the dashboard join health and metrics on the management server once it runs. */

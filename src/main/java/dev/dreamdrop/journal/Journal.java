@@ -315,6 +315,7 @@ public class Journal {
     /**
      * Records a status event and moves the job forward when the event is progress. Duplicates,
      * regressions, events after a terminal status and unknown status strings are recorded but not applied.
+     * Either way the event is queued for the sinks in the same transaction (see {@link StatusOutbox}).
      */
     public StatusChange record(String jobId, String status, String source, String detail) {
         Instant now = Instant.now();
@@ -348,6 +349,7 @@ public class Journal {
                 }
                 StatusChange change = insertEvent(c,
                         new StatusChange(jobId, setName, status, source, detail, applied, current, now, 0));
+                StatusOutbox.queue(c, change);
                 c.commit();
                 return change;
             } catch (SQLException | RuntimeException e) {
@@ -359,13 +361,25 @@ public class Journal {
         }
     }
 
-    /** Records an event that must not change the job, such as an end status the API did not confirm. */
+    /**
+     * Records an event that must not change the job, such as an end status the API did not confirm; queued for the
+     * sinks like any other.
+     */
     public StatusChange note(String jobId, String status, String source, String detail) {
         Job job = find(jobId).orElseThrow(() -> new JournalException("no job " + jobId, null));
         StatusChange event = new StatusChange(jobId, job.setName(), status, source, detail, false, job.status(),
                 Instant.now(), 0);
         try (Connection c = dataSource.getConnection()) {
-            return insertEvent(c, event);
+            c.setAutoCommit(false);
+            try {
+                StatusChange change = insertEvent(c, event);
+                StatusOutbox.queue(c, change);
+                c.commit();
+                return change;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw new JournalException("cannot record status " + status + " for job " + jobId, e);
         }
@@ -526,9 +540,7 @@ public class Journal {
     private List<Job> queryJobs(String sql, Object... parameters) {
         List<Job> jobs = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement q = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                q.setObject(i + 1, parameters[i]);
-            }
+            Sql.bind(q, parameters);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     jobs.add(new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),

@@ -3,6 +3,7 @@ package dev.dreamdrop.mail;
 import dev.dreamdrop.journal.JournalException;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.Notification;
+import dev.dreamdrop.journal.Reservations;
 import dev.dreamdrop.journal.Sql;
 import dev.dreamdrop.journal.StatusChange;
 import io.micrometer.core.instrument.Counter;
@@ -32,16 +33,20 @@ public class MailOutbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailOutbox.class);
 
+    /** Longer than sending one email can take; a dead replica's reservation lapses sooner, with its heartbeat. */
+    private static final Duration RESERVATION = Duration.ofMinutes(5);
+
     private final DataSource dataSource;
     private final Journal journal;
+    private final Reservations reservations;
     private final MailSettings settings;
     private final Counter failedAttempts;
 
-    private static final Duration RESERVATION = Duration.ofMinutes(5);
-
-    public MailOutbox(DataSource dataSource, Journal journal, MailSettings settings, MeterRegistry metrics) {
+    public MailOutbox(DataSource dataSource, Journal journal, Reservations reservations, MailSettings settings,
+                      MeterRegistry metrics) {
         this.dataSource = dataSource;
         this.journal = journal;
+        this.reservations = reservations;
         this.settings = settings;
         this.failedAttempts = Counter.builder("dreamdrop.emails.failed.attempts")
                 .description("Attempts to send a status email that failed").register(metrics);
@@ -51,10 +56,20 @@ public class MailOutbox {
     public record MailTask(long id, String jobId, String status, int attempts) {
     }
 
-    /** Queues the email for a status change, if the change and the set's settings call for one. */
-    public void enqueue(StatusChange change) {
-        if (settings.enabled() && change.applied() && isWanted(change)) {
-            insert(change);
+    /** Queues the emails for status changes, each if the change and the set's settings call for one. */
+    public void enqueue(List<StatusChange> changes) {
+        for (StatusChange change : changes) {
+            if (settings.enabled() && change.applied() && isWanted(change)) {
+                insert(change);
+            }
+        }
+    }
+
+    /** At start-up: emails an earlier run of this instance was sending when it stopped are due again now. */
+    public void releaseOwnReservations() {
+        int released = reservations.releaseOwn(dataSource, "mail_outbox");
+        if (released > 0) {
+            LOG.info("{} email(s) this instance was sending when it stopped are due again", released);
         }
     }
 
@@ -85,27 +100,31 @@ public class MailOutbox {
 
     /**
      * Ids of the emails whose time has come, each reserved for this instance: replicas polling the same outbox
-     * never send one email twice. A reservation that is neither sent nor failed (the instance died while
-     * sending) runs out after {@link #RESERVATION} and the email is due again.
+     * never send one email twice. An email reserved by a replica that died is due again once its heartbeat is older
+     * than the lease (see {@link Reservations}).
      */
     public List<Long> due() {
+        if (!settings.enabled()) {
+            return List.of();
+        }
         Instant now = Instant.now();
-        return candidates(now).stream()
-                .filter(id -> Sql.update(dataSource, "email " + id, "UPDATE mail_outbox SET next_attempt_at = ?"
-                        + " WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
-                        Timestamp.from(now.plus(RESERVATION)), id, Timestamp.from(now)) == 1)
-                .toList();
+        return candidates(now).stream().filter(id -> reserve(id, now)).toList();
+    }
+
+    private boolean reserve(long id, Instant now) {
+        List<Object> parameters = new ArrayList<>(List.of(Timestamp.from(now.plus(RESERVATION)),
+                reservations.instanceId(), id));
+        parameters.addAll(reservations.dueParameters(now));
+        return Sql.update(dataSource, "email " + id, "UPDATE mail_outbox m SET next_attempt_at = ?, reserved_by = ?"
+                + " WHERE m.id = ? AND " + Reservations.due("m"), parameters.toArray()) == 1;
     }
 
     private List<Long> candidates(Instant now) {
         List<Long> ids = new ArrayList<>();
-        if (!settings.enabled()) {
-            return ids;
-        }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT id FROM mail_outbox WHERE state = 'pending'"
-                     + " AND next_attempt_at <= ? ORDER BY id FETCH FIRST 50 ROWS ONLY")) {
-            q.setTimestamp(1, Timestamp.from(now));
+             PreparedStatement q = c.prepareStatement("SELECT m.id FROM mail_outbox m WHERE " + Reservations.due("m")
+                     + " ORDER BY m.id FETCH FIRST 50 ROWS ONLY")) {
+            Sql.bind(q, reservations.dueParameters(now).toArray());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));
@@ -148,7 +167,8 @@ public class MailOutbox {
     }
 
     public void sent(long id) {
-        execute("UPDATE mail_outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+        execute("UPDATE mail_outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, reserved_by = NULL"
+                + " WHERE id = ?",
                 Timestamp.from(Instant.now()), id);
     }
 
@@ -162,7 +182,8 @@ public class MailOutbox {
         MailTask task = task(id);
         int attempts = task.attempts() + 1;
         boolean park = attempts >= settings.maxAttempts();
-        execute("UPDATE mail_outbox SET attempts = ?, last_error = ?, state = ?, next_attempt_at = ? WHERE id = ?",
+        execute("UPDATE mail_outbox SET attempts = ?, last_error = ?, state = ?, next_attempt_at = ?,"
+                + " reserved_by = NULL WHERE id = ?",
                 attempts, error, park ? "parked" : "pending",
                 Timestamp.from(Instant.now().plus(settings.delayAfter(attempts))), id);
         if (park) {

@@ -1,5 +1,7 @@
 package dev.dreamdrop.mail;
 
+import dev.dreamdrop.config.Backoff;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +21,6 @@ public record MailSettings(String host, String from, List<String> to, List<Strin
 
     /** Exponential backoff after {@code attempts} failed attempts. */
     public Duration delayAfter(int attempts) {
-        Duration delay = retryInitialDelay.multipliedBy(1L << Math.min(attempts - 1, 20));
-        return delay.compareTo(retryMaxDelay) > 0 ? retryMaxDelay : delay;
+        return new Backoff(retryInitialDelay, retryMaxDelay).after(attempts);
     }
 }

@@ -2,6 +2,7 @@ package dev.dreamdrop.observe;
 
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.StatusOutbox;
 import dev.dreamdrop.mail.MailOutbox;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -23,19 +24,22 @@ public final class DreamDropMetrics {
     private final Snapshot<Map<String, Long>> jobs;
     private final Snapshot<Map<String, Long>> emails;
     private final Snapshot<Long> submitted;
+    private final Snapshot<StatusOutbox.Backlog> unrouted;
 
-    private DreamDropMetrics(Journal journal, MailOutbox outbox) {
+    private DreamDropMetrics(Journal journal, MailOutbox mail, StatusOutbox statusOutbox) {
         jobs = new Snapshot<>(journal::countByStatus);
-        emails = new Snapshot<>(outbox::countByState);
+        emails = new Snapshot<>(mail::countByState);
         submitted = new Snapshot<>(journal::countSubmitted);
+        unrouted = new Snapshot<>(statusOutbox::backlog);
     }
 
     /**
      * Registers the figures. Meters hold their object weakly: keep the returned instance for as long as the
      * registry is scraped (DreamDrop binds it in Camel's registry).
      */
-    public static DreamDropMetrics register(MeterRegistry registry, Journal journal, MailOutbox outbox) {
-        DreamDropMetrics metrics = new DreamDropMetrics(journal, outbox);
+    public static DreamDropMetrics register(MeterRegistry registry, Journal journal, MailOutbox mail,
+                                            StatusOutbox statusOutbox) {
+        DreamDropMetrics metrics = new DreamDropMetrics(journal, mail, statusOutbox);
         FunctionCounter.builder("dreamdrop.sets.received", metrics,
                         m -> m.jobs.get().values().stream().mapToLong(Long::longValue).sum())
                 .description("Sets claimed from an inbox").register(registry);
@@ -52,6 +56,11 @@ public final class DreamDropMetrics {
             Gauge.builder("dreamdrop.emails", metrics, m -> m.emails.get().getOrDefault(state, 0L))
                     .tag("state", state).description("Status emails by state").register(registry);
         }
+        Gauge.builder("dreamdrop.status.outbox.depth", metrics, m -> m.unrouted.get().depth())
+                .description("Journalled status changes not yet routed to every sink").register(registry);
+        Gauge.builder("dreamdrop.status.outbox.oldest", metrics, m -> m.unrouted.get().oldestAge().toMillis() / 1000.0)
+                .baseUnit("seconds").description("How long the oldest unrouted status change has waited")
+                .register(registry);
         return metrics;
     }
 

@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * What an operator can see and do: jobs and their history, cancel a training, delete a trained model, retry a
@@ -31,15 +30,12 @@ public class OperatorApi {
     private final Journal journal;
     private final TrainingApiClient api;
     private final SetSources sources;
-    private final Consumer<StatusChange> statusChanges;
     private final ObjectMapper json = new ObjectMapper();
 
-    /** @param statusChanges where the changes an operator causes go (the status router), like any other */
-    public OperatorApi(Journal journal, TrainingApiClient api, SetSources sources, Consumer<StatusChange> statusChanges) {
+    public OperatorApi(Journal journal, TrainingApiClient api, SetSources sources) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
-        this.statusChanges = statusChanges;
     }
 
     /** An HTTP status and a JSON body. */
@@ -80,7 +76,7 @@ public class OperatorApi {
             return error(502, "the training API did not cancel training " + job.trainingId() + ": " + result.message());
         }
         LOG.info("Set {} (job {}, training {}) cancelled by an operator", job.setName(), job.id(), job.trainingId());
-        statusChanges.accept(journal.record(job.id(), TrainingStatus.CANCELLED, "operator", "cancelled by an operator"));
+        journal.record(job.id(), TrainingStatus.CANCELLED, "operator", "cancelled by an operator");
         return job(jobId);
     }
 
@@ -97,8 +93,7 @@ public class OperatorApi {
             return error(502, "the training API did not delete model " + job.trainingId() + ": " + result.message());
         }
         LOG.info("Model {} of set {} (job {}) deleted by an operator", job.trainingId(), job.setName(), job.id());
-        statusChanges.accept(journal.note(job.id(), "model_deleted", "operator", "model " + job.trainingId()
-                + " deleted by an operator"));
+        journal.note(job.id(), "model_deleted", "operator", "model " + job.trainingId() + " deleted by an operator");
         return job(jobId);
     }
 
@@ -124,10 +119,10 @@ public class OperatorApi {
                     + " of that name is in the inbox already");
         }
         if (TrainingStatus.UNKNOWN_OUTCOME.equals(job.status())) {
-            statusChanges.accept(journal.fail(job.id(), TrainingStatus.FAILED, "operator",
-                    "an operator decided no training had started and retried the set"));
+            journal.fail(job.id(), TrainingStatus.FAILED, "operator",
+                    "an operator decided no training had started and retried the set");
         } else {
-            statusChanges.accept(journal.note(job.id(), "retried", "operator", "set put back into the inbox"));
+            journal.note(job.id(), "retried", "operator", "set put back into the inbox");
         }
         LOG.info("Set {} (job {}) put back into the inbox by an operator", job.setName(), job.id());
         return new Answer(202, json.createObjectNode().put("status", "retrying").put("set", job.setName()));

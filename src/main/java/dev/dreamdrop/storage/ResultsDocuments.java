@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
@@ -27,23 +26,11 @@ public class ResultsDocuments {
     private final Journal journal;
     private final ObjectMapper json = new ObjectMapper();
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
-    /** Jobs whose results are queued to be stored and not yet being rendered. */
-    private final Set<String> queued = ConcurrentHashMap.newKeySet();
     /** Per unfinished job, the last journal event its stored results hold. */
     private final ConcurrentHashMap<String, Long> storedUpTo = new ConcurrentHashMap<>();
 
     public ResultsDocuments(Journal journal) {
         this.journal = journal;
-    }
-
-    /**
-     * Whether a change must travel to the sinks. One that changed the job always does (it may send an email,
-     * end a training); one that did not (a duplicated or late webhook) only adds a line to the job's events,
-     * which a render already queued for the job will hold: under a flood of duplicates for one job, the queue
-     * holds one render for it, not one per request.
-     */
-    public boolean worthRouting(StatusChange change) {
-        return change != null && (change.applied() || queued.add(change.jobId()));
     }
 
     /**
@@ -53,8 +40,6 @@ public class ResultsDocuments {
      * newer one, in this instance or, through the check after each write, in another replica.
      */
     public void store(StatusChange change, BiConsumer<Job, Map<String, String>> writer) {
-        // from here on, a new change for the job needs a render of its own
-        queued.remove(change.jobId());
         if (alreadyStored(change)) {
             return;
         }

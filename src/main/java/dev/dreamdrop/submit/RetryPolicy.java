@@ -1,5 +1,7 @@
 package dev.dreamdrop.submit;
 
+import dev.dreamdrop.config.Backoff;
+
 import java.time.Duration;
 
 /**
@@ -10,11 +12,7 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, Duration maxDe
 
     /** The wait before attempt {@code attempt + 1}, after {@code attempt} failed ones (1-based). */
     public Duration delayAfter(int attempt, Duration askedFor) {
-        long factor = 1L << Math.min(attempt - 1, 20);
-        Duration backoff = initialDelay.multipliedBy(factor);
-        if (backoff.compareTo(maxDelay) > 0) {
-            backoff = maxDelay;
-        }
+        Duration backoff = new Backoff(initialDelay, maxDelay).after(attempt);
         return askedFor != null && askedFor.compareTo(backoff) > 0 ? askedFor : backoff;
     }
 }

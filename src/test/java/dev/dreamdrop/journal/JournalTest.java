@@ -1,12 +1,17 @@
 package dev.dreamdrop.journal;
 
 import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.config.Backoff;
+import dev.dreamdrop.mail.MailOutbox;
+import dev.dreamdrop.mail.MailSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -182,5 +187,131 @@ abstract class JournalTest {
         assertTrue(journal.markSubmitting(job.id(), 3, "/api/v3/fine_tune", "{\"key\":\"***\"}").applied());
         assertFalse(journal.markSubmitting(job.id(), 3, "/api/v3/fine_tune", "{\"key\":\"other\"}").applied());
         assertEquals("{\"key\":\"***\"}", journal.find(job.id()).orElseThrow().requestJson());
+    }
+
+    private StatusOutbox statusOutbox(String instance, Duration lease) {
+        return new StatusOutbox(pool, new Reservations(instance, lease),
+                new Backoff(Duration.ofMillis(300), Duration.ofSeconds(1)), Duration.ofHours(1));
+    }
+
+    @Test
+    void everyJournalledEventIsQueuedForTheSinksAndTakenOnceJobByJob() {
+        Job alex = journal.claim("folder", "alex", "fp").orElseThrow();
+        Job blake = journal.claim("folder", "blake", "fp").orElseThrow();
+        journal.record(alex.id(), TrainingStatus.SUBMITTING, "submit", "");
+        journal.record(blake.id(), TrainingStatus.SUBMITTING, "submit", "");
+        journal.record(alex.id(), "deploying_gpu", "submit", "");
+        journal.record(alex.id(), "deploying_gpu", "webhook", "a duplicate");
+        journal.note(alex.id(), "model_ready", "webhook", "unconfirmed");
+        StatusOutbox a = statusOutbox("replica-a", Duration.ofSeconds(30));
+        StatusOutbox b = statusOutbox("replica-b", Duration.ofSeconds(30));
+        assertEquals(5, a.backlog().depth(), "every event but the claims, applied or not");
+
+        List<RoutingBatch> batches = a.reserveDue();
+        assertEquals(List.of(alex.id(), blake.id()), batches.stream().map(RoutingBatch::jobId).toList(),
+                "oldest job first, one batch per job");
+        RoutingBatch ofAlex = batches.get(0);
+        assertEquals(List.of("submitting", "deploying_gpu", "deploying_gpu", "model_ready"),
+                ofAlex.changes().stream().map(StatusChange::status).toList(), "in journal order");
+        assertEquals(List.of("submitting", "deploying_gpu"),
+                ofAlex.applied().stream().map(StatusChange::status).toList());
+        assertEquals("alex", ofAlex.setName());
+        assertEquals(journal.lastEventId(alex.id()), ofAlex.latest().eventId());
+        assertFalse(ofAlex.trainingEnded(), "the unconfirmed model_ready was not applied");
+        assertTrue(a.reserveDue().isEmpty(), "reserved: not taken again");
+        assertTrue(b.reserveDue().isEmpty(), "nor by another live replica");
+
+        journal.record(alex.id(), "model_ready", "webhook", "");
+        a.routed(ofAlex);
+        List<RoutingBatch> next = b.reserveDue();
+        assertEquals(1, next.size(), "the change after the routed batch is due, alone");
+        assertEquals(List.of("model_ready"), next.get(0).changes().stream().map(StatusChange::status).toList());
+        assertTrue(next.get(0).trainingEnded());
+        b.routed(next.get(0));
+        a.routed(batches.get(1));
+        assertEquals(0, a.backlog().depth());
+        assertEquals(0, a.deleteRoutedRows(), "routed rows are kept for the retention");
+        StatusOutbox noRetention = new StatusOutbox(pool, new Reservations("replica-a", Duration.ofSeconds(30)),
+                new Backoff(Duration.ofMillis(300), Duration.ofSeconds(1)), Duration.ZERO);
+        assertEquals(6, noRetention.deleteRoutedRows(), "past the retention, every routed row is deleted");
+    }
+
+    @Test
+    void aBatchASinkRefusedIsTakenAgainAfterItsBackoff() throws Exception {
+        Job job = journal.claim("folder", "alex", "fp").orElseThrow();
+        journal.record(job.id(), TrainingStatus.SUBMITTING, "submit", "");
+        StatusOutbox outbox = statusOutbox("replica-a", Duration.ofSeconds(30));
+        RoutingBatch batch = outbox.reserveDue().get(0);
+        outbox.retryLater(batch, "storage unreachable");
+        assertTrue(outbox.reserveDue().isEmpty(), "waiting out its backoff");
+        assertEquals(1, outbox.backlog().depth(), "still owed to the sinks");
+        Thread.sleep(400);
+        List<RoutingBatch> again = outbox.reserveDue();
+        assertEquals(1, again.size());
+        assertEquals(1, again.get(0).attempts());
+        outbox.retryLater(again.get(0), "still unreachable");
+        Thread.sleep(400);
+        assertTrue(outbox.reserveDue().isEmpty(), "the second backoff is twice as long");
+    }
+
+    @Test
+    void aDeadReplicasReservationsLapseWithItsHeartbeatAndARestartReleasesItsOwnAtOnce() throws Exception {
+        Job job = journal.claim("s3", "alex", "fp").orElseThrow();
+        journal.record(job.id(), TrainingStatus.SUBMITTING, "submit", "");
+        Duration lease = Duration.ofMillis(300);
+        StatusOutbox a = statusOutbox("replica-a", lease);
+        StatusOutbox b = statusOutbox("replica-b", lease);
+        Journal replicaB = new Journal(pool, "replica-b");
+        replicaB.heartbeat();
+        assertEquals(1, a.reserveDue().size());
+        assertTrue(b.reserveDue().isEmpty(), "replica-a is alive");
+
+        // replica-a restarts: what it held is due again at once, for itself
+        StatusOutbox restarted = statusOutbox("replica-a", lease);
+        restarted.releaseOwnReservations();
+        assertEquals(1, restarted.reserveDue().size());
+
+        // replica-a dies holding it: once its heartbeat is older than the lease, replica-b takes it
+        Thread.sleep(400);
+        replicaB.heartbeat();
+        assertEquals(1, b.reserveDue().size(), "taken over from the dead replica");
+        assertTrue(b.reserveDue().isEmpty());
+    }
+
+    @Test
+    void anEmailReservedByADeadReplicaOrAnEarlierRunIsDueAgainWithoutWaitingForItsReservation() throws Exception {
+        Job job = journal.claim("s3", "alex", "fp").orElseThrow();
+        journal.record(job.id(), TrainingStatus.SUBMITTING, "submit", "");
+        journal.record(job.id(), "deploying_gpu", "submit", "");
+        StatusChange ready = journal.record(job.id(), TrainingStatus.MODEL_READY, "webhook", "");
+        Duration lease = Duration.ofMillis(300);
+        MailSettings settings = new MailSettings("127.0.0.1", "dreamdrop@localhost", List.of("ops@example.com"),
+                List.of(TrainingStatus.MODEL_READY), 3, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Path.of("parked"), Path.of("results"));
+        MailOutbox a = new MailOutbox(pool, journal, new Reservations("replica-a", lease), settings,
+                new SimpleMeterRegistry());
+        MailOutbox b = new MailOutbox(pool, journal, new Reservations("replica-b", lease), settings,
+                new SimpleMeterRegistry());
+        a.enqueue(List.of(ready));
+        a.enqueue(List.of(ready));
+        List<Long> due = a.due();
+        assertEquals(1, due.size(), "one email per job and status");
+        assertTrue(a.due().isEmpty(), "reserved while being sent");
+        assertTrue(b.due().isEmpty());
+
+        MailOutbox restarted = new MailOutbox(pool, journal, new Reservations("replica-a", lease), settings,
+                new SimpleMeterRegistry());
+        restarted.releaseOwnReservations();
+        assertEquals(due, restarted.due(), "an earlier run's email is due again at once");
+
+        Journal replicaB = new Journal(pool, "replica-b");
+        Thread.sleep(400);
+        replicaB.heartbeat();
+        assertEquals(due, b.due(), "a dead replica's email is due again after the lease, not the reservation");
+        b.sent(due.get(0));
+        Thread.sleep(400);
+        assertTrue(b.due().isEmpty(), "sent: never again");
+        restarted.releaseOwnReservations();
+        assertTrue(restarted.due().isEmpty());
     }
 }

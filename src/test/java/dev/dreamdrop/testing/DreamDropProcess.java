@@ -62,6 +62,7 @@ public final class DreamDropProcess implements AutoCloseable {
         settings.remove("dreamdrop.inbox.poll-interval");
         settings.remove("dreamdrop.inbox.quiet-period");
         settings.remove("dreamdrop.mail.poll-interval");
+        settings.remove("dreamdrop.outbox.poll-interval");
         settings.putAll(overrides);
         Path gcLog = data.resolve("gc.log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

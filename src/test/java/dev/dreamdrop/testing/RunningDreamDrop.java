@@ -57,6 +57,7 @@ public final class RunningDreamDrop implements AutoCloseable {
         settings.put("dreamdrop.mail.parked-dir", data.resolve("mail/parked").toString());
         settings.put("dreamdrop.mail.replay-dir", data.resolve("mail/replay").toString());
         settings.put("dreamdrop.mail.poll-interval", "100ms");
+        settings.put("dreamdrop.outbox.poll-interval", "50ms");
         settings.put("dreamdrop.inbox.poll-interval", "100ms");
         settings.put("dreamdrop.inbox.quiet-period", "1s");
         return settings;
