@@ -12,6 +12,7 @@ import dev.dreamdrop.testing.RunningDreamDrop;
 import dev.dreamdrop.testing.RunningPostgres;
 import dev.dreamdrop.testing.RunningS3;
 import dev.dreamdrop.testing.TestPhotos;
+import dev.dreamdrop.testing.Trainings;
 import dev.dreamdrop.testing.WebhookBalancer;
 import jakarta.mail.internet.MimeMessage;
 import org.awaitility.core.ConditionTimeoutException;
@@ -179,6 +180,63 @@ class ReplicasTest {
         for (String set : held) {
             assertTrue(query("SELECT owner FROM jobs WHERE set_name = '" + set + "'").stream()
                     .noneMatch("replica-c"::equals), set + " finished by another replica");
+        }
+    }
+
+    @Test
+    void aReplicaKilledRightAfterTheLastWebhookLeavesNoResultAndNoEmailBehind() throws Exception {
+        int sets = 24;
+        sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
+        // SMTP comes up only after the kill: no email can be half sent by the dead replica
+        int smtpPort = RunningDreamDrop.freePort();
+        Map<String, String> mail = Map.of("dreamdrop.mail.host", "127.0.0.1",
+                "dreamdrop.mail.port", String.valueOf(smtpPort), "dreamdrop.mail.statuses", "model_ready",
+                "dreamdrop.mail.retry-initial-delay", "500ms", "dreamdrop.mail.retry-max-delay", "2s");
+        Map<String, String> doomedSettings = new HashMap<>(replicaSettings("replica-c", mail));
+        doomedSettings.put("dreamdrop.s3.poll-interval", "100ms");
+        try (DreamDropProcess doomed = DreamDropProcess.start(data.resolve("replica-c"), sandbox, "256m",
+                doomedSettings)) {
+            doomed.awaitReady(Duration.ofSeconds(60));
+            balancer.add(doomed.publicUrl());
+            startReplica("replica-a", mail);
+            Path upload = data.resolve("upload");
+            TestPhotos.writeSet(upload, 1);
+            for (int i = 0; i < sets; i++) {
+                Files.writeString(upload.resolve("training.yaml"), "instance_prompt: photo of set-" + i
+                        + " person\nnotify_email: set-" + i + "@example.com\n");
+                s3.upload(upload, "inbox/set-" + i + "/", true);
+            }
+            await().atMost(Duration.ofMinutes(2)).until(() -> sandbox.trainingIds().size() == sets
+                    && sandbox.webhooks().size() == sets);
+            // the webhooks are spread over both replicas by the balancer, and both route from the one journal
+            Trainings.finishAllAtOnce(sandbox);
+            doomed.kill();
+        }
+        assertEquals(List.of(), Trainings.unacknowledged(sandbox), "every webhook acknowledged before the kill");
+        GreenMail smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+        smtp.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> {
+                        for (int i = 0; i < sets; i++) {
+                            if (!"model_ready".equals(JSON.readTree(s3.text("results/set-" + i + "/status.json"))
+                                    .get("status").asText())) {
+                                return false;
+                            }
+                        }
+                        return smtp.getReceivedMessages().length >= sets;
+                    });
+            Thread.sleep(2000);
+            Map<String, Integer> expected = new HashMap<>();
+            for (int i = 0; i < sets; i++) {
+                expected.put("set-" + i + "@example.com", 1);
+                DurableOutboxTest.assertHistoryComplete(s3.text("results/set-" + i + "/events.jsonl"), "set-" + i);
+            }
+            assertEquals(expected, Trainings.emailsPerRecipient(smtp.getReceivedMessages()),
+                    "exactly one model_ready email per set");
+            assertEquals(0, count("SELECT COUNT(*) FROM status_outbox WHERE state = 'pending'"), "all routed");
+        } finally {
+            smtp.stop();
         }
     }
 
