@@ -54,7 +54,9 @@ public final class Bench {
             new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report).run(jpegs);
         }
         if (only.contains("webhooks")) {
-            new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report).run(jpegs);
+            String before = option(options, "--webhooks-before", null);
+            new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report,
+                    before == null ? null : Path.of(before).toAbsolutePath()).run(jpegs);
         }
         if (only.contains("start-up")) {
             new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report).run();

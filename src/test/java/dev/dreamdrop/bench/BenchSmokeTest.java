@@ -1,5 +1,6 @@
 package dev.dreamdrop.bench;
 
+import dev.dreamdrop.testing.RequiredTools;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -18,6 +19,9 @@ class BenchSmokeTest {
 
     @Test
     void everyFigureIsMeasuredAndNothingIsLost() throws Exception {
+        // ImageMagick as /usr/bin/convert: some machines have a stand-in of that name elsewhere on the PATH
+        RequiredTools.assumeInstalled("the benchmark smoke run", RequiredTools.of("vipsthumbnail", "libvips-tools",
+                "/usr/bin/convert", "imagemagick", "cwebp", "webp", "wrk", "wrk", "/usr/bin/time", "time"));
         Path work = Path.of("target/bench-smoke").toAbsolutePath();
         Report report = Bench.run("--smoke", "--work", work.toString());
         assertEquals(List.of(), report.failures(), "a lost or doubled item fails the run");

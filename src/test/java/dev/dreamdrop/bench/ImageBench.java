@@ -1,5 +1,6 @@
 package dev.dreamdrop.bench;
 
+import dev.dreamdrop.testing.RequiredTools;
 import dev.dreamdrop.storage.LocalFiles;
 
 import javax.imageio.ImageIO;
@@ -77,8 +78,8 @@ final class ImageBench {
                     : file.contains("progressive") ? "progressive JPEG" : "baseline JPEG";
             byFormat.computeIfAbsent(format, f -> new ArrayList<>()).add(photo);
         }
-        boolean vips = Timed.installed("vipsthumbnail");
-        boolean magick = Timed.installed("convert");
+        boolean vips = RequiredTools.installed("vipsthumbnail");
+        boolean magick = RequiredTools.installed("convert");
         Map<String, List<Timed>> results = new LinkedHashMap<>();
         Map<String, List<Double>> heapFirst = new LinkedHashMap<>();
         Map<String, List<Double>> heapAll = new LinkedHashMap<>();

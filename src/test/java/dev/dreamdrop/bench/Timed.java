@@ -31,13 +31,4 @@ record Timed(double wallSeconds, double cpuSeconds, long maxRssKb, String output
         return new Timed(Double.parseDouble(fields[0]), Double.parseDouble(fields[1]) + Double.parseDouble(fields[2]),
                 Long.parseLong(fields[3]), output);
     }
-
-    static boolean installed(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -1,6 +1,7 @@
 package dev.dreamdrop.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dreamdrop.testing.RequiredTools;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
 import dev.dreamdrop.storage.LocalFiles;
 import dev.dreamdrop.testing.DreamDropProcess;
@@ -51,33 +52,44 @@ final class WebhookBench {
     private final int rounds;
     private final int seconds;
     private final Report report;
+    /** A checkout of an earlier revision, built, measured alternately with this build; null = none. */
+    private final Path before;
 
-    WebhookBench(Path work, int rounds, int seconds, Report report) {
+    WebhookBench(Path work, int rounds, int seconds, Report report, Path before) {
         this.work = work;
         this.rounds = rounds;
         this.seconds = seconds;
         this.report = report;
+        this.before = before;
     }
 
-    void run(List<Path> photos) throws Exception {
-        if (!Timed.installed("wrk")) {
-            report.fail("wrk is not installed (Debian package wrk); the webhook figures were not measured");
-            return;
-        }
-        Path data = work.resolve("webhook");
-        LocalFiles.deleteTree(data);
-        List<Double> webhookRate = new ArrayList<>();
-        List<Double> bareRate = new ArrayList<>();
-        List<Double> webhookP50 = new ArrayList<>();
-        List<Double> webhookP99 = new ArrayList<>();
-        List<Double> bareP99 = new ArrayList<>();
-        long acknowledged = 0;
-        long refused = 0;
+    /** One DreamDrop under load: its webhook figures and what it acknowledged. */
+    private final class Target implements AutoCloseable {
+        final String name;
+        final Path data;
+        final TrainingApiSandbox sandbox;
+        final DreamDropProcess dreamDrop;
+        final List<Double> rate = new ArrayList<>();
+        final List<Double> p50 = new ArrayList<>();
+        final List<Double> p99 = new ArrayList<>();
+        long acknowledged;
+        long refused;
         String trainingId;
-        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
-             DreamDropProcess dreamDrop = DreamDropProcess.start(data, sandbox, "512m", Map.of(
-                     "camel.main.routes-include-pattern", "file:routes/*.camel.yaml,file:bench/bare-endpoint.camel.yaml",
-                     "dreamdrop.inbox.poll-interval", "200ms"))) {
+        String webhookUrl;
+        Path script;
+
+        Target(String name, Path tree, List<Path> photos) throws Exception {
+            this.name = name;
+            data = work.resolve(name);
+            LocalFiles.deleteTree(data);
+            sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
+            Map<String, String> settings = Map.of("dreamdrop.inbox.poll-interval", "200ms");
+            dreamDrop = tree == null
+                    ? DreamDropProcess.start(data, sandbox, "512m", Map.of("camel.main.routes-include-pattern",
+                            "file:routes/*.camel.yaml,file:bench/bare-endpoint.camel.yaml",
+                            "dreamdrop.inbox.poll-interval", "200ms"))
+                    // the earlier build, from its own folder: no bare endpoint there
+                    : DreamDropProcess.startBuild(tree, data, sandbox, "512m", settings);
             dreamDrop.awaitReady(Duration.ofSeconds(60));
             Path set = Files.createDirectories(dreamDrop.inbox().resolve("webhook-bench"));
             for (int i = 0; i < Math.min(2, photos.size()); i++) {
@@ -91,46 +103,97 @@ final class WebhookBench {
             }
             Thread.sleep(1000);
             trainingId = sandbox.trainingIds().iterator().next();
-            String webhookUrl = new ObjectMapper().readTree(sandbox.requests("/api/v3/fine_tune").get(0).body())
+            webhookUrl = new ObjectMapper().readTree(sandbox.requests("/api/v3/fine_tune").get(0).body())
                     .get("webhook").asText();
-            Path script = data.resolve("webhook.lua");
+            script = data.resolve("webhook.lua");
             Files.writeString(script, SCRIPT.replace("TRAINING_ID", trainingId));
+        }
+
+        void measure(int round) throws Exception {
+            String webhook = wrk(script, webhookUrl, name + "-r" + round);
+            long requests = count(REQUESTS, webhook);
+            long failed = count(NON_2XX, webhook);
+            acknowledged += requests - failed;
+            refused += failed;
+            rate.add(requestsPerSecond(webhook));
+            p50.add(latencyMs(webhook, "50%"));
+            p99.add(latencyMs(webhook, "99%"));
+        }
+
+        /** Checks, once stopped, that the journal holds every acknowledged event once. */
+        boolean nothingLostOrDoubled() throws Exception {
+            long[] journal = journalledEvents(data.resolve("journal"), trainingId);
+            report.expect("webhook events answered with an error (" + name + ")", 0, refused);
+            if (journal[0] < acknowledged) {
+                report.fail("webhook events lost (" + name + "): " + acknowledged + " acknowledged, " + journal[0]
+                        + " in the journal");
+            }
+            report.expect("webhook events journalled twice (" + name + ")", 0, journal[0] - journal[1]);
+            report.add("webhook events acknowledged / in the journal" + (name.equals("webhook") ? "" : " (" + name
+                    + ")"), acknowledged + " / " + journal[0], "-", "-", "nothing lost or doubled",
+                    journal[0] >= acknowledged && journal[0] == journal[1]);
+            return journal[0] >= acknowledged;
+        }
+
+        @Override
+        public void close() throws Exception {
+            dreamDrop.close();
+            sandbox.close();
+        }
+    }
+
+    void run(List<Path> photos) throws Exception {
+        if (!RequiredTools.installed("wrk")) {
+            report.fail("wrk is not installed (Debian package wrk); the webhook figures were not measured");
+            return;
+        }
+        List<Double> bareRate = new ArrayList<>();
+        List<Double> bareP99 = new ArrayList<>();
+        Target current = new Target("webhook", null, photos);
+        Target earlier = before == null ? null : new Target("webhook-before", before, photos);
+        try {
             for (int round = 0; round < rounds; round++) {
-                String webhook = wrk(script, webhookUrl, "r" + round);
-                String bare = wrk(null, dreamDrop.publicUrl() + "/bench/bare", "r" + round);
-                long requests = count(REQUESTS, webhook);
-                long failed = count(NON_2XX, webhook);
-                acknowledged += requests - failed;
-                refused += failed;
-                webhookRate.add(requestsPerSecond(webhook));
+                current.measure(round);
+                String bare = wrk(null, current.dreamDrop.publicUrl() + "/bench/bare", "r" + round);
                 bareRate.add(requestsPerSecond(bare));
-                webhookP50.add(latencyMs(webhook, "50%"));
-                webhookP99.add(latencyMs(webhook, "99%"));
                 bareP99.add(latencyMs(bare, "99%"));
+                if (earlier != null) {
+                    earlier.measure(round);
+                }
+            }
+        } finally {
+            current.close();
+            if (earlier != null) {
+                earlier.close();
             }
         }
-        report.expect("webhook events answered with an error", 0, refused);
-        long[] journal = journalledEvents(data.resolve("journal"), trainingId);
-        if (journal[0] < acknowledged) {
-            report.fail("webhook events lost: " + acknowledged + " acknowledged, " + journal[0] + " in the journal");
-        }
-        report.expect("webhook events journalled twice", 0, journal[0] - journal[1]);
-        report.add("webhook events per second (each journalled)", Stats.spread(webhookRate, "%.0f/s"),
+        current.nothingLostOrDoubled();
+        report.add("webhook events per second (each journalled)", Stats.spread(current.rate, "%.0f/s"),
                 "bare endpoint " + Stats.spread(bareRate, "%.0f/s"),
-                ImageBench.ratio(Stats.median(webhookRate), Stats.median(bareRate)), "at least 1,000/s",
-                Stats.median(webhookRate) >= 1000);
-        report.add("webhook latency p50 / p99", Stats.spread(webhookP50, "%.1f") + " / "
-                        + Stats.spread(webhookP99, "%.1f ms"), "bare endpoint p99 " + Stats.spread(bareP99, "%.1f ms"),
-                ImageBench.ratio(Stats.median(webhookP99), Stats.median(bareP99)), "p99 under 50 ms",
-                Stats.median(webhookP99) < 50);
-        report.add("webhook events acknowledged / in the journal", acknowledged + " / " + journal[0], "-", "-",
-                "nothing lost or doubled", journal[0] >= acknowledged && journal[0] == journal[1]);
+                ImageBench.ratio(Stats.median(current.rate), Stats.median(bareRate)), "at least 1,000/s",
+                Stats.median(current.rate) >= 1000);
+        report.add("webhook latency p50 / p99", Stats.spread(current.p50, "%.1f") + " / "
+                        + Stats.spread(current.p99, "%.1f ms"), "bare endpoint p99 " + Stats.spread(bareP99, "%.1f ms"),
+                ImageBench.ratio(Stats.median(current.p99), Stats.median(bareP99)), "p99 under 50 ms",
+                Stats.median(current.p99) < 50);
+        if (earlier != null) {
+            earlier.nothingLostOrDoubled();
+            String revision = before.getFileName().toString();
+            report.add("webhook events per second, this build vs " + revision, Stats.spread(current.rate, "%.0f/s"),
+                    revision + " " + Stats.spread(earlier.rate, "%.0f/s"),
+                    ImageBench.ratio(Stats.median(current.rate), Stats.median(earlier.rate)), "no worse");
+            report.add("webhook latency p99, this build vs " + revision, Stats.spread(current.p99, "%.1f ms"),
+                    revision + " " + Stats.spread(earlier.p99, "%.1f ms"),
+                    ImageBench.ratio(Stats.median(current.p99), Stats.median(earlier.p99)), "no worse");
+        }
         report.note("Webhooks: wrk -t2 -c16 -d" + seconds + "s from the same 2-core machine, against the webhook URL"
                 + " of a job whose training is running (each event is checked against the job, written to the"
-                + " journal with its own id, and passed on to the results sinks), alternating with a bare"
-                + " platform-http route on the same server (bench/bare-endpoint.camel.yaml) that answers 200 at"
-                + " once. The journal may hold a few more events than wrk counted: requests in flight when wrk"
-                + " stops are handled but not counted.");
+                + " journal with its own id and queued in the status outbox for the results sinks), alternating"
+                + " with a bare platform-http route on the same server (bench/bare-endpoint.camel.yaml) that answers"
+                + " 200 at once" + (earlier == null ? "" : ", and with the same load on the build of "
+                + before.getFileName() + " (its own process, routes and configuration)") + ". The journal may hold"
+                + " a few more events than wrk counted: requests in flight when wrk stops are handled but not"
+                + " counted.");
     }
 
     private String wrk(Path script, String url, String run) throws Exception {

@@ -1,6 +1,7 @@
 package dev.dreamdrop.e2e;
 
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.testing.RequiredTools;
 import dev.dreamdrop.testing.RunningDreamDrop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,8 @@ class DashboardBrowserTest {
 
     @Test
     void theProgressBarMovesAndCancelWorks() throws Exception {
+        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
+                "/usr/bin/chromedriver", "chromium-driver"));
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
              RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox)) {
             dreamDrop.dropSet("portrait-of-ada", 4, "instance_prompt: photo of sks person\n");

@@ -43,18 +43,31 @@ public final class DreamDropProcess implements AutoCloseable {
 
     public static DreamDropProcess start(Path data, TrainingApiSandbox sandbox, String maxHeap, Map<String, String> overrides)
             throws IOException {
-        return launch(data, sandbox, maxHeap == null ? List.of() : List.of("-Xmx" + maxHeap),
+        return launch(Path.of(System.getProperty("user.dir")), data, sandbox,
+                maxHeap == null ? List.of() : List.of("-Xmx" + maxHeap),
                 List.of("-cp", System.getProperty("java.class.path"), DreamDrop.class.getName()), overrides);
+    }
+
+    /**
+     * Another build of DreamDrop, {@code java -Xmx<maxHeap> -jar target/dreamdrop.jar} run from its own project
+     * folder {@code tree} (its routes and configuration), with the test settings: for side-by-side benchmarks.
+     */
+    public static DreamDropProcess startBuild(Path tree, Path data, TrainingApiSandbox sandbox, String maxHeap,
+                                              Map<String, String> overrides) throws IOException {
+        return launch(tree, data, sandbox, List.of("-Xmx" + maxHeap),
+                List.of("-jar", tree.resolve("target/dreamdrop.jar").toString()), overrides);
     }
 
     /** DreamDrop as shipped, {@code java [jvmOptions] -jar dreamdrop.jar}, with the shipped settings. */
     public static DreamDropProcess startJar(Path jar, Path data, TrainingApiSandbox sandbox, List<String> jvmOptions)
             throws IOException {
-        return launch(data, sandbox, jvmOptions, List.of("-jar", jar.toString()), Map.of());
+        return launch(Path.of(System.getProperty("user.dir")), data, sandbox, jvmOptions,
+                List.of("-jar", jar.toString()), Map.of());
     }
 
-    private static DreamDropProcess launch(Path data, TrainingApiSandbox sandbox, List<String> jvmOptions,
-                                           List<String> program, Map<String, String> overrides) throws IOException {
+    private static DreamDropProcess launch(Path workingDirectory, Path data, TrainingApiSandbox sandbox,
+                                           List<String> jvmOptions, List<String> program,
+                                           Map<String, String> overrides) throws IOException {
         Files.createDirectories(data);
         int port = RunningDreamDrop.freePort();
         Map<String, String> settings = new LinkedHashMap<>(RunningDreamDrop.settings(data, port, sandbox));
@@ -71,7 +84,7 @@ public final class DreamDropProcess implements AutoCloseable {
         settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(program);
         long started = System.nanoTime();
-        Process process = new ProcessBuilder(command).directory(Path.of(System.getProperty("user.dir")).toFile())
+        Process process = new ProcessBuilder(command).directory(workingDirectory.toFile())
                 .redirectErrorStream(true).redirectOutput(data.resolve("dreamdrop.log").toFile()).start();
         return new DreamDropProcess(process, data, gcLog, "http://127.0.0.1:" + port,
                 "http://127.0.0.1:" + settings.get("camel.management.port"), started);
