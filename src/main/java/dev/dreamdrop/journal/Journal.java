@@ -319,46 +319,34 @@ public class Journal {
      */
     public StatusChange record(String jobId, String status, String source, String detail) {
         Instant now = Instant.now();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                String current;
-                String setName;
-                try (PreparedStatement lock = c.prepareStatement(
-                        "SELECT status, set_name FROM jobs WHERE id = ? FOR UPDATE")) {
-                    lock.setString(1, jobId);
-                    try (ResultSet rs = lock.executeQuery()) {
-                        if (!rs.next()) {
-                            throw new JournalException("no job " + jobId, null);
-                        }
-                        current = rs.getString(1);
-                        setName = rs.getString(2);
+        return inTransaction("record status " + status + " for job " + jobId, c -> {
+            String current;
+            String setName;
+            try (PreparedStatement lock = c.prepareStatement(
+                    "SELECT status, set_name FROM jobs WHERE id = ? FOR UPDATE")) {
+                lock.setString(1, jobId);
+                try (ResultSet rs = lock.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new JournalException("no job " + jobId, null);
                     }
+                    current = rs.getString(1);
+                    setName = rs.getString(2);
                 }
-                boolean applied = isProgress(current, status);
-                if (applied) {
-                    try (PreparedStatement update = c.prepareStatement("UPDATE jobs SET status = ?, updated_at = ?,"
-                            + " active_key = CASE WHEN ? THEN active_key ELSE NULL END WHERE id = ?")) {
-                        update.setString(1, status);
-                        update.setTimestamp(2, Timestamp.from(now));
-                        update.setBoolean(3, TrainingStatus.CLAIMED.equals(status)
-                                || TrainingStatus.SUBMITTING.equals(status));
-                        update.setString(4, jobId);
-                        update.executeUpdate();
-                    }
-                }
-                StatusChange change = insertEvent(c,
-                        new StatusChange(jobId, setName, status, source, detail, applied, current, now, 0));
-                StatusOutbox.queue(c, change);
-                c.commit();
-                return change;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new JournalException("cannot record status " + status + " for job " + jobId, e);
-        }
+            boolean applied = isProgress(current, status);
+            if (applied) {
+                try (PreparedStatement update = c.prepareStatement("UPDATE jobs SET status = ?, updated_at = ?,"
+                        + " active_key = CASE WHEN ? THEN active_key ELSE NULL END WHERE id = ?")) {
+                    update.setString(1, status);
+                    update.setTimestamp(2, Timestamp.from(now));
+                    update.setBoolean(3, TrainingStatus.CLAIMED.equals(status)
+                            || TrainingStatus.SUBMITTING.equals(status));
+                    update.setString(4, jobId);
+                    update.executeUpdate();
+                }
+            }
+            return journalEvent(c, new StatusChange(jobId, setName, status, source, detail, applied, current, now, 0));
+        });
     }
 
     /**
@@ -369,19 +357,33 @@ public class Journal {
         Job job = find(jobId).orElseThrow(() -> new JournalException("no job " + jobId, null));
         StatusChange event = new StatusChange(jobId, job.setName(), status, source, detail, false, job.status(),
                 Instant.now(), 0);
+        return inTransaction("record status " + status + " for job " + jobId, c -> journalEvent(c, event));
+    }
+
+    /** The event, and its place in the status outbox: the sinks hear of every event the journal holds. */
+    private static StatusChange journalEvent(Connection c, StatusChange event) throws SQLException {
+        StatusChange journalled = insertEvent(c, event);
+        StatusOutbox.queue(c, journalled);
+        return journalled;
+    }
+
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T inTransaction(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                StatusChange change = insertEvent(c, event);
-                StatusOutbox.queue(c, change);
+                T result = work.run(c);
                 c.commit();
-                return change;
+                return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         } catch (SQLException e) {
-            throw new JournalException("cannot record status " + status + " for job " + jobId, e);
+            throw new JournalException("cannot " + what, e);
         }
     }
 
@@ -409,8 +411,7 @@ public class Journal {
 
     /** Small JPEG thumbnails of the job's prepared photos, kept after the photos themselves are deleted. */
     public void storeThumbnails(String jobId, List<byte[]> thumbnails) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+        inTransaction("store thumbnails of job " + jobId, c -> {
             try (PreparedStatement delete = c.prepareStatement("DELETE FROM job_thumbnails WHERE job_id = ?");
                  PreparedStatement insert = c.prepareStatement(
                          "INSERT INTO job_thumbnails (job_id, idx, jpeg) VALUES (?, ?, ?)")) {
@@ -422,15 +423,9 @@ public class Journal {
                     insert.setBytes(3, thumbnails.get(i));
                     insert.addBatch();
                 }
-                insert.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+                return insert.executeBatch();
             }
-        } catch (SQLException e) {
-            throw new JournalException("cannot store thumbnails of job " + jobId, e);
-        }
+        });
     }
 
     public List<byte[]> thumbnails(String jobId) {
