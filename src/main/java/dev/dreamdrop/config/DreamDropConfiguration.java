@@ -5,6 +5,7 @@ import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.image.ImagePreparer;
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.intake.FolderInbox;
+import dev.dreamdrop.intake.InboxWatcher;
 import dev.dreamdrop.intake.ManifestReader;
 import dev.dreamdrop.intake.SetFolders;
 import dev.dreamdrop.intake.SetPreparation;
@@ -198,6 +199,15 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
                 settings.duration("dreamdrop.health.outbox-max-age"),
                 settings.longValue("dreamdrop.health.outbox-max-depth")));
+        if (intake.contains(FolderInbox.SOURCE) && Boolean.parseBoolean(settings.oneOf("dreamdrop.inbox.watch",
+                "true", "false"))) {
+            try {
+                context.addService(new InboxWatcher(folders.inbox(), settings.duration("dreamdrop.inbox.quiet-period"),
+                        context.createProducerTemplate(), "seda:inbox-folder-changed?discardWhenFull=true"), true, true);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot watch the inbox " + folders.inbox(), e);
+            }
+        }
         if (intake.contains(FolderInbox.SOURCE)) {
             registry.bind("inboxHealth", new InboxHealthCheck(folders.inbox(),
                     settings.longValue("dreamdrop.health.min-free-disk-mb") * 1_000_000));

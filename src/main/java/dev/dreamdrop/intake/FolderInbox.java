@@ -46,11 +46,12 @@ public class FolderInbox {
     }
 
     /**
-     * Claims every ready set in the inbox.
+     * Claims every ready set in the inbox. One scan at a time: the periodic scan and one asked for by a file system
+     * event may come together.
      *
      * @return ids of the jobs to prepare and submit
      */
-    public List<String> claimReadySets() {
+    public synchronized List<String> claimReadySets() {
         List<String> jobIds = new ArrayList<>();
         if (!enabled) {
             return jobIds;
