@@ -181,10 +181,12 @@ final class WebhookBench {
             String revision = before.getFileName().toString();
             report.add("webhook events per second, this build vs " + revision, Stats.spread(current.rate, "%.0f/s"),
                     revision + " " + Stats.spread(earlier.rate, "%.0f/s"),
-                    ImageBench.ratio(Stats.median(current.rate), Stats.median(earlier.rate)), "no worse");
+                    ImageBench.ratio(Stats.median(current.rate), Stats.median(earlier.rate)), "no worse than before",
+                    Stats.median(current.rate) >= Stats.median(earlier.rate));
             report.add("webhook latency p99, this build vs " + revision, Stats.spread(current.p99, "%.1f ms"),
                     revision + " " + Stats.spread(earlier.p99, "%.1f ms"),
-                    ImageBench.ratio(Stats.median(current.p99), Stats.median(earlier.p99)), "no worse");
+                    ImageBench.ratio(Stats.median(current.p99), Stats.median(earlier.p99)), "no worse than before",
+                    Stats.median(current.p99) <= Stats.median(earlier.p99));
         }
         report.note("Webhooks: wrk -t2 -c16 -d" + seconds + "s from the same 2-core machine, against the webhook URL"
                 + " of a job whose training is running (each event is checked against the job, written to the"
