@@ -465,20 +465,27 @@ public class Journal {
     public List<StatusChange> events(String jobId) {
         List<StatusChange> events = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT e.status, e.source, e.detail, e.applied, e.previous,"
-                     + " e.received_at, j.set_name, e.id FROM job_events e JOIN jobs j ON j.id = e.job_id"
-                     + " WHERE e.job_id = ? ORDER BY e.id")) {
+             PreparedStatement q = c.prepareStatement("SELECT " + EVENT_COLUMNS + " FROM job_events e"
+                     + " JOIN jobs j ON j.id = e.job_id WHERE e.job_id = ? ORDER BY e.id")) {
             q.setString(1, jobId);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    events.add(new StatusChange(jobId, rs.getString(7), rs.getString(1), rs.getString(2),
-                            rs.getString(3), rs.getBoolean(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getLong(8)));
+                    events.add(event(jobId, rs));
                 }
             }
         } catch (SQLException e) {
             throw new JournalException("cannot read the events of job " + jobId, e);
         }
         return events;
+    }
+
+    /** The columns {@link #event} reads, first in a query over job_events {@code e} joined with jobs {@code j}. */
+    static final String EVENT_COLUMNS = "e.status, e.source, e.detail, e.applied, e.previous, e.received_at,"
+            + " j.set_name, e.id";
+
+    static StatusChange event(String jobId, ResultSet rs) throws SQLException {
+        return new StatusChange(jobId, rs.getString(7), rs.getString(1), rs.getString(2), rs.getString(3),
+                rs.getBoolean(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getLong(8));
     }
 
     private static StatusChange insertEvent(Connection c, StatusChange event) throws SQLException {

@@ -83,7 +83,7 @@ public class StatusOutbox {
             int reserved = Sql.update(dataSource, "the status outbox", "UPDATE status_outbox o SET reserved_by = ?,"
                     + " next_attempt_at = ? WHERE o.job_id = ? AND " + Reservations.due("o"), parameters.toArray());
             if (reserved > 0) {
-                batches.add(reserved(jobId));
+                batches.addAll(reserved(jobId));
             }
         }
         return batches;
@@ -106,29 +106,27 @@ public class StatusOutbox {
         return jobs;
     }
 
-    private RoutingBatch reserved(String jobId) {
+    /** The rows of the job this instance holds now; empty if another replica took them over in between. */
+    private List<RoutingBatch> reserved(String jobId) {
         List<StatusChange> changes = new ArrayList<>();
-        String setName = null;
         int attempts = 0;
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT e.id, e.status, e.source, e.detail, e.applied,"
-                     + " e.previous, e.received_at, j.set_name, o.attempts FROM status_outbox o"
-                     + " JOIN job_events e ON e.id = o.event_id JOIN jobs j ON j.id = o.job_id"
+             PreparedStatement q = c.prepareStatement("SELECT " + Journal.EVENT_COLUMNS + ", o.attempts"
+                     + " FROM status_outbox o JOIN job_events e ON e.id = o.event_id JOIN jobs j ON j.id = o.job_id"
                      + " WHERE o.job_id = ? AND o.reserved_by = ? AND o.state = 'pending' ORDER BY e.id")) {
             q.setString(1, jobId);
             q.setString(2, reservations.instanceId());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    setName = rs.getString(8);
+                    changes.add(Journal.event(jobId, rs));
                     attempts = Math.max(attempts, rs.getInt(9));
-                    changes.add(new StatusChange(jobId, setName, rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getBoolean(5), rs.getString(6), rs.getTimestamp(7).toInstant(), rs.getLong(1)));
                 }
             }
         } catch (SQLException e) {
             throw new JournalException("cannot read the status outbox", e);
         }
-        return new RoutingBatch(jobId, setName, changes, attempts);
+        return changes.isEmpty() ? List.of()
+                : List.of(new RoutingBatch(jobId, changes.get(0).setName(), changes, attempts));
     }
 
     /** Every sink has the batch's changes. */
