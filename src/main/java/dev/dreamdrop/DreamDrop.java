@@ -5,6 +5,7 @@ import dev.dreamdrop.config.DreamDropConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainConfigurationProperties;
 
 import java.nio.file.Path;
 
@@ -15,6 +16,8 @@ import java.nio.file.Path;
 public final class DreamDrop {
 
     private static final String CONFIGURATION = "config/application.properties";
+    public static final String CONFIGURATION_LOCATION = "file:" + CONFIGURATION;
+    public static final String METRICS_REGISTRY = "metricsRegistry";
 
     private DreamDrop() {
     }
@@ -26,11 +29,23 @@ public final class DreamDrop {
     /** DreamDrop's Camel Main, not yet started. */
     public static Main create() {
         Main main = new Main();
-        main.setPropertyPlaceholderLocations("file:" + CONFIGURATION);
+        main.setPropertyPlaceholderLocations(CONFIGURATION_LOCATION);
         CamelKeysFromEnvironment.apply(main, Path.of(CONFIGURATION));
-        // bound before Camel starts, so that Camel's Prometheus support and DreamDrop's figures share it
-        main.bind("metricsRegistry", new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        main.configure().addConfiguration(DreamDropConfiguration.class);
+        main.bind(METRICS_REGISTRY, metricsRegistry());
+        configure(main.configure());
         return main;
+    }
+
+    /** What makes a Camel Main DreamDrop; the route tests configure theirs with it too. */
+    public static void configure(MainConfigurationProperties configuration) {
+        configuration.addConfiguration(DreamDropConfiguration.class);
+    }
+
+    /**
+     * The registry of DreamDrop's figures, to be bound as {@link #METRICS_REGISTRY} before Camel starts, so that
+     * Camel's Prometheus support serves it too.
+     */
+    public static PrometheusMeterRegistry metricsRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 }

@@ -1,6 +1,7 @@
 package dev.dreamdrop.config;
 
-import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingApi;
+import dev.dreamdrop.api.TrainingApiAnswers;
 import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.image.ImagePreparer;
 import dev.dreamdrop.image.PreparedImages;
@@ -44,6 +45,7 @@ import dev.dreamdrop.operate.OperatorApi;
 import dev.dreamdrop.operate.OperatorHttp;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
+import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.CamelContext;
@@ -100,7 +102,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         // Camel's Prometheus support serves the registry bound under this name (see DreamDrop.create)
         MeterRegistry metrics = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
 
-        TrainingApiClient api = apiClient(context, settings, metrics);
+        TrainingApi api = trainingApi(context, settings, metrics);
         String publicUrl = stripSlash(settings.text("dreamdrop.public-url"));
         List<String> intake = settings.list("dreamdrop.intake");
         String sink = settings.oneOf("dreamdrop.storage.sink", "folder", "s3");
@@ -165,13 +167,12 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("resultsDocuments", documents);
 
         registry.bind("journal", journal);
-        registry.bind("trainingApi", api);
         registry.bind("preparedImages", preparedImages);
         registry.bind("hostedImages", new HostedImages(hostings));
         registry.bind("folderInbox", new FolderInbox(folders, journal, settings.duration("dreamdrop.inbox.quiet-period"),
                 intake.contains(FolderInbox.SOURCE)));
         registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
-        TrainingSubmitter submitter = new TrainingSubmitter(journal, api, setSources, hostingBySource, publicUrl,
+        TrainingSubmitter submitter = new TrainingSubmitter(journal, setSources, hostingBySource, publicUrl,
                 retry, vendorSandbox, metrics);
         registry.bind("restartRecovery", new RestartRecovery(journal, setSources, submitter,
                 settings.duration("dreamdrop.intake.stalled-after"), settings.duration("dreamdrop.replicas.lease")));
@@ -357,7 +358,12 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
     }
 
-    private static TrainingApiClient apiClient(CamelContext context, Settings settings, MeterRegistry metrics) {
+    /**
+     * The training API as the call route (routes/training-api.camel.yaml) and the beans see it. Without a key, the
+     * sandbox is started and the routes are pointed at it: the base URL is an override property, set before the
+     * routes are built.
+     */
+    private static TrainingApi trainingApi(CamelContext context, Settings settings, MeterRegistry metrics) {
         String key = settings.text("dreamdrop.api.key");
         String baseUrl = settings.text("dreamdrop.api.base-url");
         if (key.isEmpty()) {
@@ -370,14 +376,36 @@ public class DreamDropConfiguration implements CamelConfiguration {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start the training API sandbox", e);
             }
+            context.getPropertiesComponent().addOverrideProperty("dreamdrop.api.base-url", baseUrl);
             LOG.warn("================================================================================");
             LOG.warn(" SANDBOX MODE: no dreamdrop.api.key is set, so no real training will happen.");
             LOG.warn(" DreamDrop talks to its own simulator of the training API at {}.", baseUrl);
             LOG.warn(" Set DREAMDROP_API_KEY to train for real.");
             LOG.warn("================================================================================");
         }
-        return new TrainingApiClient(baseUrl, key, settings.duration("dreamdrop.api.connect-timeout"),
-                settings.duration("dreamdrop.api.timeout"), metrics);
+        configureHttp(context, settings);
+        context.getRegistry().bind("trainingApiAnswers", new TrainingApiAnswers(key, baseUrl, metrics));
+        return new TrainingApi(context.createProducerTemplate(), baseUrl);
+    }
+
+    /**
+     * Camel's HTTP client, as the training API needs it: the timeouts of dreamdrop.api.*, no redirects followed,
+     * and none of HttpClient's own retries (it would repeat a POST answered 429 or 503 by itself, out of sight of
+     * Camel's count, the journal and the metrics).
+     */
+    private static void configureHttp(CamelContext context, Settings settings) {
+        long connectTimeout = settings.duration("dreamdrop.api.connect-timeout").toMillis();
+        long answerTimeout = settings.duration("dreamdrop.api.timeout").toMillis();
+        for (String scheme : List.of("http", "https")) {
+            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setConnectTimeout(connectTimeout);
+            http.setConnectionRequestTimeout(connectTimeout);
+            http.setResponseTimeout(answerTimeout);
+            http.setSoTimeout(answerTimeout);
+            http.setAutomaticRetriesDisabled(true);
+            http.setRedirectHandlingDisabled(true);
+            http.setFollowRedirects(false);
+        }
     }
 
     /** Ties a resource's shutdown to the Camel context's, so that stopping DreamDrop releases it. */

@@ -3,7 +3,7 @@ package dev.dreamdrop.intake;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
-import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.submit.Submission;
 import dev.dreamdrop.submit.TrainingSubmitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Finds work left half done, by an earlier run of this instance, by a replica that died, or by a failure, and
@@ -66,23 +67,23 @@ public class RestartRecovery {
     }
 
     /** Submissions an earlier run of this instance left under way: see {@link #settle}. */
-    public List<StatusChange> settleInterruptedSubmissions() {
-        List<StatusChange> changes = new ArrayList<>();
+    public List<Submission> settleInterruptedSubmissions() {
+        List<Submission> toSend = new ArrayList<>();
         for (Job job : journal.jobsInStatus(TrainingStatus.SUBMITTING)) {
             if (journal.instanceId().equals(job.owner()) && job.updatedAt().isBefore(startedAt)) {
-                changes.add(settle(job, "DreamDrop stopped"));
+                settle(job, "DreamDrop stopped").ifPresent(toSend::add);
             }
         }
-        return changes;
+        return toSend;
     }
 
     /** Submissions that a dead replica left under way, taken over by this instance: see {@link #settle}. */
-    public List<StatusChange> settleOrphanedSubmissions() {
-        List<StatusChange> changes = new ArrayList<>();
+    public List<Submission> settleOrphanedSubmissions() {
+        List<Submission> toSend = new ArrayList<>();
         for (Job job : orphans(TrainingStatus.SUBMITTING)) {
-            changes.add(settle(job, "replica " + job.owner() + " stopped"));
+            settle(job, "replica " + job.owner() + " stopped").ifPresent(toSend::add);
         }
-        return changes;
+        return toSend;
     }
 
     /** Sets that a dead replica had claimed, taken over by this instance: prepared and submitted here. */
@@ -104,18 +105,19 @@ public class RestartRecovery {
     }
 
     /**
-     * A submission cut short. If its call to the API had not begun, the API never saw it, and the call is made
-     * now. Otherwise the API may or may not have started its training, so the job becomes
+     * A submission cut short. If its call to the API had not begun, the API never saw it, and it is returned, to
+     * be submitted again. Otherwise the API may or may not have started its training, so the job becomes
      * {@code unknown_outcome} (never resubmitted silently; its first webhook settles it) and the set is archived.
      */
-    private StatusChange settle(Job job, String why) {
+    private Optional<Submission> settle(Job job, String why) {
         if (job.apiCalledAt() == null && job.requestJson() != null) {
-            return submitter.resumeUncalled(job);
+            return Optional.of(submitter.resume(job));
         }
         sources.of(job).archive(job);
         LOG.warn("Set {} (job {}) was being submitted when {}: outcome unknown. A webhook for it settles this;"
                 + " otherwise an operator decides.", job.setName(), job.id(), why);
-        return journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "intake", why + " while the training API"
+        journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "intake", why + " while the training API"
                 + " was being called; not resubmitted to avoid a second, billed training");
+        return Optional.empty();
     }
 }

@@ -279,10 +279,15 @@ public class Journal {
 
     /**
      * Records that the API is about to be called for a job being submitted. Until then a submission cut short
-     * certainly did not reach the API, and may be made again; after it, its outcome is unknown.
+     * certainly did not reach the API, and may be made again; after it, its outcome is unknown. A compare-and-set:
+     * only while the job is submitting and not marked yet, so that of any number of attempts (redeliveries,
+     * replicas, restarts) one at most calls the API until {@link #markApiNotCalled} says it did not take it.
+     *
+     * @return whether this caller may call the API
      */
-    public void markCallingApi(String jobId) {
-        update(jobId, "UPDATE jobs SET api_called_at = ? WHERE id = ?", Timestamp.from(Instant.now()), jobId);
+    public boolean markCallingApi(String jobId) {
+        return Sql.update(dataSource, "job " + jobId, "UPDATE jobs SET api_called_at = ? WHERE id = ? AND status = ?"
+                + " AND api_called_at IS NULL", Timestamp.from(Instant.now()), jobId, TrainingStatus.SUBMITTING) == 1;
     }
 
     /**

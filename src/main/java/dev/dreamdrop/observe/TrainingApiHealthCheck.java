@@ -2,7 +2,7 @@ package dev.dreamdrop.observe;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.dreamdrop.api.ApiResult;
-import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingApi;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -16,12 +16,12 @@ import java.util.Map;
  */
 public class TrainingApiHealthCheck extends AbstractHealthCheck {
 
-    private final TrainingApiClient api;
+    private final TrainingApi api;
     private final Duration cacheFor;
     private ApiResult last;
     private Instant askedAt = Instant.EPOCH;
 
-    public TrainingApiHealthCheck(TrainingApiClient api, Duration cacheFor) {
+    public TrainingApiHealthCheck(TrainingApi api, Duration cacheFor) {
         super("dreamdrop", "training-api");
         this.api = api;
         this.cacheFor = cacheFor;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dreamdrop.api.ApiResult;
-import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.journal.Job;
@@ -28,11 +28,11 @@ public class OperatorApi {
             TrainingStatus.TIMED_OUT, TrainingStatus.REJECTED, TrainingStatus.CANCELLED);
 
     private final Journal journal;
-    private final TrainingApiClient api;
+    private final TrainingApi api;
     private final SetSources sources;
     private final ObjectMapper json = new ObjectMapper();
 
-    public OperatorApi(Journal journal, TrainingApiClient api, SetSources sources) {
+    public OperatorApi(Journal journal, TrainingApi api, SetSources sources) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;

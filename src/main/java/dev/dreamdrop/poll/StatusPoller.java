@@ -1,7 +1,7 @@
 package dev.dreamdrop.poll;
 
 import dev.dreamdrop.api.ApiResult;
-import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
@@ -26,11 +26,11 @@ public class StatusPoller {
     private static final int MAX_DETAIL = 500;
 
     private final Journal journal;
-    private final TrainingApiClient api;
+    private final TrainingApi api;
     private final Duration quietAfter;
     private final Duration deadline;
 
-    public StatusPoller(Journal journal, TrainingApiClient api, Duration quietAfter, Duration deadline) {
+    public StatusPoller(Journal journal, TrainingApi api, Duration quietAfter, Duration deadline) {
         this.journal = journal;
         this.api = api;
         this.quietAfter = quietAfter;

@@ -4,37 +4,38 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dreamdrop.api.ApiResult;
-import dev.dreamdrop.api.TrainingApiClient;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.image.ImageHosting;
 import dev.dreamdrop.intake.PreparedSet;
-import dev.dreamdrop.intake.SetSource;
 import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Starts the training of a prepared set. The request is journalled and the set archived before the API is
- * called, so a crash during the call leaves a job that is known to be "maybe submitted" and is never
- * resubmitted silently. Transient failures are retried with backoff; permanent ones fail the set with the
- * API's own words.
+ * What DreamDrop knows about starting a training, for the submission routes (routes/submit.camel.yaml): the
+ * request journalled and the set archived before the API is called, the "API called" mark that lets only one
+ * attempt through, what each answer means for the job, and when to stop retrying. Camel does the call and the
+ * waiting: a crash during the call leaves a job known to be "maybe submitted", never resubmitted silently.
  */
 public class TrainingSubmitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingSubmitter.class);
+    /** Exchange properties of the submission route; properties, unlike headers, are kept across redeliveries. */
+    public static final String SUBMISSION = "submission";
+    private static final String ATTEMPTS = "submissionAttempts";
+    private static final String FAILED_TRY_AGAIN = "failedTryAgainAnswers";
 
     private final Journal journal;
-    private final TrainingApiClient api;
     private final SetSources sources;
     private final Map<String, ImageHosting> hostingBySource;
     private final String publicUrl;
@@ -47,11 +48,10 @@ public class TrainingSubmitter {
      * @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3)
      * @param vendorSandbox   send trainings to the vendor's sandbox endpoint
      */
-    public TrainingSubmitter(Journal journal, TrainingApiClient api, SetSources sources,
+    public TrainingSubmitter(Journal journal, SetSources sources,
                              Map<String, ImageHosting> hostingBySource, String publicUrl, RetryPolicy retry,
                              boolean vendorSandbox, MeterRegistry metrics) {
         this.journal = journal;
-        this.api = api;
         this.sources = sources;
         this.hostingBySource = Map.copyOf(hostingBySource);
         this.publicUrl = publicUrl;
@@ -71,30 +71,35 @@ public class TrainingSubmitter {
                 set.problems().size() + " problem(s), see errors.json in the failed folder");
     }
 
-    public StatusChange submit(PreparedSet set) {
+    /**
+     * Journals the training request (key masked) and archives the set, before anything is sent: a crash from here
+     * on leaves a job known to be "submitting", and its submission is made again only if the API was certainly not
+     * called. Returns the submission for the submission route, or null when this job went past this point already
+     * (a redelivered exchange, another replica).
+     */
+    public Submission begin(PreparedSet set) {
         Job job = journal.find(set.jobId()).orElseThrow();
         if (!TrainingStatus.CLAIMED.equals(job.status())) {
-            // a retried exchange: this job went past this point already and must not be submitted again
-            return journal.note(job.id(), TrainingStatus.SUBMITTING, "submit", "already " + job.status());
+            journal.note(job.id(), TrainingStatus.SUBMITTING, "submit", "already " + job.status());
+            return null;
         }
         String endpoint = TrainingPayload.path(set.settings().kind(), vendorSandbox);
         ObjectNode payload = TrainingPayload.build(set.settings(),
                 hostingBySource.get(job.source()).publish(job, set.imageCount()),
                 publicUrl + "/webhook/" + job.webhookToken(), vendorSandbox);
-        StatusChange submitting = journal.markSubmitting(job.id(), set.imageCount(), endpoint,
-                storedCopy(payload).toString());
-        if (!submitting.applied()) {
-            return submitting;
+        if (!journal.markSubmitting(job.id(), set.imageCount(), endpoint, storedCopy(payload).toString()).applied()) {
+            return null;
         }
-        return call(job, endpoint, payload);
+        archive(job);
+        return new Submission(job.id(), job.setName(), endpoint, payload);
     }
 
     /**
-     * Makes the call of a submission that was cut short (a crash, a replica that died) before the API was
-     * called: the journalled request is sent as it is. One whose call had begun is left to
-     * {@code unknown_outcome} by the caller, since the API may have started its training.
+     * A submission cut short (a crash, a stop, a replica that died) before the API was called: the journalled
+     * request is sent again as it is. One whose call had begun is left to {@code unknown_outcome} by the caller,
+     * since the API may have started its training.
      */
-    public StatusChange resumeUncalled(Job job) {
+    public Submission resume(Job job) {
         ObjectNode payload;
         try {
             payload = (ObjectNode) json.readTree(job.requestJson());
@@ -104,56 +109,102 @@ public class TrainingSubmitter {
         payload.remove("key");
         LOG.info("Set {} (job {}): its submission was cut short before the API was called; calling it now",
                 job.setName(), job.id());
-        return call(job, job.endpoint(), payload);
+        archive(job);
+        return new Submission(job.id(), job.setName(), job.endpoint(), payload);
     }
 
-    /** Archives the set, then calls the API, retrying what may be retried. */
-    private StatusChange call(Job job, String endpoint, ObjectNode payload) {
-        SetSource source = sources.of(job);
+    /**
+     * Marks the API as called, if it was not already: only one attempt can pass, whatever redelivers, restarts or
+     * runs beside it, so that no request is ever sent twice.
+     */
+    public boolean startCalling(Submission submission) {
+        boolean first = journal.markCallingApi(submission.jobId());
+        if (!first) {
+            LOG.warn("Set {} (job {}): the API was called for it already; not calling it again", submission.setName(),
+                    submission.jobId());
+        }
+        return first;
+    }
+
+    /**
+     * Journals what the API answered. An answer that may be retried (rate limit, 5xx, no connection, "Failed, Try
+     * Again") is thrown as {@link TrainingApiBusy} for Camel to redeliver the attempt, after the wait this method
+     * sets in {@link Exchange#REDELIVERY_DELAY}: the policy's backoff, or longer when the API asked for it. The job
+     * is marked "API not called" before the wait, so that a stop during it submits the set again at the restart.
+     */
+    public StatusChange settle(Submission submission, ApiResult result, Exchange exchange) {
+        int attempt = exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1;
+        exchange.setProperty(ATTEMPTS, attempt);
+        Job job = journal.find(submission.jobId()).orElseThrow();
+        switch (result.outcome()) {
+            case SUCCESS:
+                return submitted(job, result);
+            case UNKNOWN_OUTCOME:
+                LOG.warn("Set {} (job {}): outcome of the submission unknown: {}", job.setName(), job.id(),
+                        result.message());
+                return journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "submit", result.message()
+                        + "; not resubmitted, since the training may have started and a second one would be"
+                        + " billed. A webhook for it settles this; otherwise an operator decides.");
+            case PERMANENT:
+                return failed(job, "The training API refused the set: " + result.message());
+            case FAILED_TRY_AGAIN:
+                exchange.setProperty(FAILED_TRY_AGAIN, exchange.getProperty(FAILED_TRY_AGAIN, 0, Integer.class) + 1);
+                break;
+            default:
+                break;
+        }
+        journal.markApiNotCalled(job.id());
+        exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY,
+                retry.delayAfter(attempt, result.retryAfter()).toMillis());
+        throw new TrainingApiBusy(result);
+    }
+
+    /** Camel's {@code retryWhile} for the submission: within the attempts and the "Failed, Try Again" budget. */
+    public boolean mayTryAgain(Exchange exchange) {
+        int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
+        boolean again = attempts < retry.maxAttempts()
+                && exchange.getProperty(FAILED_TRY_AGAIN, 0, Integer.class) <= retry.maxFailedTryAgain();
+        if (again) {
+            Submission submission = exchange.getProperty(SUBMISSION, Submission.class);
+            LOG.info("Set {} (job {}): attempt {} not accepted ({}), retrying in {} ms", submission.setName(),
+                    submission.jobId(), attempts, busy(exchange).result().message(),
+                    exchange.getMessage().getHeader(Exchange.REDELIVERY_DELAY));
+            metrics.counter("dreamdrop.api.retries").increment();
+        }
+        return again;
+    }
+
+    /** When Camel stops redelivering: the set fails with what the API said, and goes back for the person to retry. */
+    public StatusChange giveUp(Exchange exchange) {
+        Submission submission = exchange.getProperty(SUBMISSION, Submission.class);
+        ApiResult last = busy(exchange).result();
+        int failedTryAgain = exchange.getProperty(FAILED_TRY_AGAIN, 0, Integer.class);
+        Job job = journal.find(submission.jobId()).orElseThrow();
+        if (failedTryAgain > retry.maxFailedTryAgain()) {
+            return failed(job, "The training API answered '" + last.message() + "' " + failedTryAgain
+                    + " times. Move the set back into the inbox to try again later.");
+        }
+        return failed(job, "The training API was unavailable for " + exchange.getProperty(ATTEMPTS, Integer.class)
+                + " attempts (last answer: " + last.message() + "). Nothing was trained; move the set back into the"
+                + " inbox to try again.");
+    }
+
+    private static TrainingApiBusy busy(Exchange exchange) {
+        Exception e = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        return (TrainingApiBusy) e;
+    }
+
+    /**
+     * The training must not wait for storage: a set that cannot be moved now is moved by the intake when it next
+     * sees it, and the journal knows the set is taken, so it is never claimed twice.
+     */
+    private void archive(Job job) {
         try {
-            source.archive(job);
+            sources.of(job).archive(job);
         } catch (RuntimeException e) {
-            // the training must not wait for storage; the intake finishes the move when it next sees the set,
-            // and the journal knows the set is taken, so it is never claimed twice
             LOG.warn("Set {} (job {}) could not be archived now ({}); it will be moved later", job.setName(),
                     job.id(), e.getMessage());
-        }
-        int attempts = 0;
-        int failedTryAgain = 0;
-        while (true) {
-            attempts++;
-            journal.markCallingApi(job.id());
-            ApiResult result = api.call(endpoint, payload);
-            switch (result.outcome()) {
-                case SUCCESS:
-                    return submitted(job, result);
-                case UNKNOWN_OUTCOME:
-                    LOG.warn("Set {} (job {}): outcome of the submission unknown: {}", job.setName(), job.id(),
-                            result.message());
-                    return journal.record(job.id(), TrainingStatus.UNKNOWN_OUTCOME, "submit", result.message()
-                            + "; not resubmitted, since the training may have started and a second one would be"
-                            + " billed. A webhook for it settles this; otherwise an operator decides.");
-                case PERMANENT:
-                    return failed(job, source, "The training API refused the set: " + result.message());
-                case FAILED_TRY_AGAIN:
-                    if (++failedTryAgain > retry.maxFailedTryAgain()) {
-                        return failed(job, source, "The training API answered '" + result.message() + "' "
-                                + failedTryAgain + " times. Move the set back into the inbox to try again later.");
-                    }
-                    break;
-                default:
-                    if (attempts >= retry.maxAttempts()) {
-                        return failed(job, source, "The training API was unavailable for " + attempts
-                                + " attempts (last answer: " + result.message() + "). Nothing was trained;"
-                                + " move the set back into the inbox to try again.");
-                    }
-            }
-            journal.markApiNotCalled(job.id());
-            Duration delay = retry.delayAfter(attempts, result.retryAfter());
-            LOG.info("Set {} (job {}): attempt {} not accepted ({}), retrying in {} ms", job.setName(), job.id(),
-                    attempts, result.message(), delay.toMillis());
-            metrics.counter("dreamdrop.api.retries").increment();
-            sleep(delay);
         }
     }
 
@@ -169,17 +220,20 @@ public class TrainingSubmitter {
         return journal.markSubmitted(job.id(), trainingId, status, body.path("data").asText(""));
     }
 
-    /** Journalled first: a set that cannot be moved now is moved by the intake when it next sees it. */
-    private StatusChange failed(Job job, SetSource source, String reason) {
+    /**
+     * The set goes to the failed place with its errors.json before the failure is journalled (as a rejected set
+     * does), so that whoever sees the status finds the report. A set that cannot be moved now is moved by the
+     * intake when it next sees it.
+     */
+    private StatusChange failed(Job job, String reason) {
         LOG.warn("Set {} (job {}) failed: {}", job.setName(), job.id(), reason);
-        StatusChange change = journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
         try {
-            source.reject(job, List.of(SetProblem.ofSet(reason)));
+            sources.of(job).reject(job, List.of(SetProblem.ofSet(reason)));
         } catch (RuntimeException e) {
             LOG.warn("Set {} (job {}) could not be moved to the failed place now ({}); it will be moved later",
                     job.setName(), job.id(), e.getMessage());
         }
-        return change;
+        return journal.fail(job.id(), TrainingStatus.FAILED, "submit", reason);
     }
 
     /** The request as it may be stored: everything the API got, but the key masked. */
@@ -187,14 +241,5 @@ public class TrainingSubmitter {
         ObjectNode copy = payload.objectNode().put("key", "***");
         copy.setAll(payload);
         return copy;
-    }
-
-    private static void sleep(Duration delay) {
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting to retry", e);
-        }
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dreamdrop.api.TrainingApiClient;
+import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
@@ -31,10 +31,10 @@ public class WebhookReceiver {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.ALLOW_COMMENTS);
     private final Journal journal;
-    private final TrainingApiClient api;
+    private final TrainingApi api;
     private final MeterRegistry metrics;
 
-    public WebhookReceiver(Journal journal, TrainingApiClient api, MeterRegistry metrics) {
+    public WebhookReceiver(Journal journal, TrainingApi api, MeterRegistry metrics) {
         this.journal = journal;
         this.api = api;
         this.metrics = metrics;

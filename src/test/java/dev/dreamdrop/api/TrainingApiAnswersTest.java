@@ -7,10 +7,10 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every answer training-api.md lists, judged as it says. */
-class TrainingApiClientTest {
+class TrainingApiAnswersTest {
 
-    private final TrainingApiClient client = new TrainingApiClient("http://127.0.0.1:1", "k",
-            Duration.ofSeconds(1), Duration.ofSeconds(1), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    private final TrainingApiAnswers client = new TrainingApiAnswers("k", "http://127.0.0.1:1",
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
     private ApiResult judge(int http, String body) {
         return client.judge(http, body, null);
@@ -63,11 +63,5 @@ class TrainingApiClientTest {
     @Test
     void aSuccessfulHttpAnswerThatIsNotJsonLeavesTheOutcomeUnknown() {
         assertEquals(ApiResult.Outcome.UNKNOWN_OUTCOME, judge(200, "<html>maintenance</html>").outcome());
-    }
-
-    @Test
-    void connectionRefusedIsTransientBecauseNothingWasSent() {
-        ApiResult result = client.trainingStatus("x", "/api/v3/fine_tune");
-        assertEquals(ApiResult.Outcome.TRANSIENT, result.outcome());
     }
 }

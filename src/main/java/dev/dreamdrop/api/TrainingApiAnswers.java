@@ -7,12 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -22,72 +16,59 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Calls the training API and judges each answer the way training-api.md says: by the body's {@code status}
- * (errors come with HTTP 200), reading {@code messege} before {@code message}, telling permanent errors from
- * transient ones, and telling "not sent" (safe to retry) from "sent, no answer" (unknown outcome).
+ * What only DreamDrop knows about a call of the training API, for the route that makes it
+ * (routes/training-api.camel.yaml): the body with the key, and the judgement of the answer the way
+ * training-api.md says: by the body's {@code status} (errors come with HTTP 200), reading {@code messege} before
+ * {@code message}, telling permanent errors from transient ones, and telling "not sent" (safe to retry) from "sent,
+ * no answer" (unknown outcome).
  *
- * <p>The key travels in the JSON body; this class never logs bodies.
+ * <p>The key is only in the body this class makes for the HTTP step; nothing here logs a body.
  */
-public class TrainingApiClient {
+public class TrainingApiAnswers {
 
     private final ObjectMapper json = new ObjectMapper();
-    private final HttpClient http;
-    private final String baseUrl;
     private final String apiKey;
-    private final Duration requestTimeout;
+    private final String baseUrl;
     private final MeterRegistry metrics;
 
-    public TrainingApiClient(String baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout,
-                             MeterRegistry metrics) {
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    public TrainingApiAnswers(String apiKey, String baseUrl, MeterRegistry metrics) {
         this.apiKey = apiKey;
-        this.requestTimeout = requestTimeout;
+        this.baseUrl = baseUrl;
         this.metrics = metrics;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    public String baseUrl() {
-        return baseUrl;
+    /** When the call began, for its timer. */
+    public long clock() {
+        return System.nanoTime();
     }
 
-    /** POSTs {@code fields} plus the key to {@code path} (e.g. {@code /api/v3/fine_tune}), once. */
-    public ApiResult call(String path, ObjectNode fields) {
-        long start = System.nanoTime();
-        ApiResult result = send(path, fields);
+    /** The JSON body of the POST: the key, then the request's fields. */
+    public ObjectNode body(ApiRequest request) {
+        ObjectNode body = json.createObjectNode().put("key", apiKey);
+        body.setAll(request.fields());
+        return body;
+    }
+
+    /** The HTTP client could not connect (refused, no route, unknown host, connect or pool timeout). */
+    public ApiResult notSent(Exception e) {
+        return new ApiResult(ApiResult.Outcome.TRANSIENT, -1, null,
+                "cannot connect to the training API at " + baseUrl + " (" + e.getClass().getSimpleName() + ")", null);
+    }
+
+    /** The request may have reached the API, and no answer came (read timeout, connection closed or reset...). */
+    public ApiResult noAnswer(Exception e) {
+        return new ApiResult(ApiResult.Outcome.UNKNOWN_OUTCOME, -1, null,
+                "the request was sent but no answer came (" + e.getClass().getSimpleName()
+                        + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")", null);
+    }
+
+    /** Counts and times the call under its endpoint and outcome ({@code dreamdrop_api_calls_seconds}). */
+    public ApiResult measured(ApiResult result, String path, long startedNanos) {
         Timer.builder("dreamdrop.api.calls").tag("endpoint", endpointOf(path))
                 .tag("outcome", result.outcome().name().toLowerCase(Locale.ROOT))
                 .description("Calls of the training API").register(metrics)
-                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
         return result;
-    }
-
-    private ApiResult send(String path, ObjectNode fields) {
-        ObjectNode body = json.createObjectNode().put("key", apiKey);
-        body.setAll(fields);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            return new ApiResult(ApiResult.Outcome.TRANSIENT, -1, null,
-                    "cannot connect to the training API at " + baseUrl + " (" + e.getClass().getSimpleName() + ")",
-                    null);
-        } catch (IOException e) {
-            return new ApiResult(ApiResult.Outcome.UNKNOWN_OUTCOME, -1, null,
-                    "the request was sent but no answer came (" + e.getClass().getSimpleName()
-                            + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")", null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new ApiResult(ApiResult.Outcome.UNKNOWN_OUTCOME, -1, null, "interrupted while waiting", null);
-        }
-        return judge(response.statusCode(), response.body(),
-                response.headers().firstValue("Retry-After").orElse(null));
     }
 
     /** The endpoint's name without the training id, so that the metric has a handful of values. */
@@ -101,21 +82,11 @@ public class TrainingApiClient {
         return name;
     }
 
-    /**
-     * {@code fine_tune_status/{id}}, asked where the training was submitted: a training of the vendor's sandbox
-     * is known only to the sandbox's status endpoint.
-     *
-     * @param submittedTo the path the training request went to (null for jobs journalled before it was kept)
-     */
-    public ApiResult trainingStatus(String trainingId, String submittedTo) {
-        String prefix = submittedTo != null && submittedTo.startsWith("/api/sandbox/") ? "/api/sandbox/v3/" : "/api/v3/";
-        return call(prefix + "fine_tune_status/" + trainingId, json.createObjectNode());
-    }
-
-    ApiResult judge(int httpStatus, String text, String retryAfterHeader) {
+    /** Judges an answer by its HTTP code, its body and its Retry-After header (which may be absent). */
+    public ApiResult judge(int httpStatus, String text, String retryAfterHeader) {
         JsonNode body;
         try {
-            body = json.readTree(text);
+            body = text == null ? null : json.readTree(text);
         } catch (IOException e) {
             body = null;
         }
