@@ -174,9 +174,18 @@ public class TrainingSubmitter {
         return again;
     }
 
-    /** When Camel stops redelivering: the set fails with what the API said, and goes back for the person to retry. */
+    /**
+     * When Camel stops redelivering: the set fails with what the API said, and goes back for the person to retry.
+     * Unless DreamDrop is stopping (Camel does not redeliver then): the submission, journalled as not sent, is made
+     * at the restart.
+     */
     public StatusChange giveUp(Exchange exchange) {
         Submission submission = exchange.getProperty(SUBMISSION, Submission.class);
+        if (exchange.getContext().isStopping()) {
+            LOG.info("Set {} (job {}): DreamDrop is stopping while it waits to retry; it is submitted at the restart",
+                    submission.setName(), submission.jobId());
+            return null;
+        }
         ApiResult last = busy(exchange).result();
         int failedTryAgain = exchange.getProperty(FAILED_TRY_AGAIN, 0, Integer.class);
         Job job = journal.find(submission.jobId()).orElseThrow();

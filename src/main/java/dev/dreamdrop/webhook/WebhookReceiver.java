@@ -1,9 +1,6 @@
 package dev.dreamdrop.webhook;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
@@ -13,12 +10,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.Locale;
 
 /**
  * Takes the training API's webhook calls. The API signs nothing, so: the job is found by the unguessable token
- * in the URL (unknown token: 404), the body must be strict JSON (400), must name the job's own training (409),
+ * in the URL (unknown token: 404), the body must be strict JSON, as the webhook route unmarshals it (400), must name the job's own training (409),
  * and an end status ({@code model_ready}, {@code failed}) is confirmed with {@code fine_tune_status} before it is
  * believed. Every event is journalled before the answer; duplicates and late deliveries are recorded but never
  * move a job backwards.
@@ -27,9 +23,6 @@ public class WebhookReceiver {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookReceiver.class);
 
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(JsonParser.Feature.ALLOW_COMMENTS);
     private final Journal journal;
     private final TrainingApi api;
     private final MeterRegistry metrics;
@@ -40,24 +33,19 @@ public class WebhookReceiver {
         this.metrics = metrics;
     }
 
-    public WebhookReceipt receive(String token, String body) {
-        WebhookReceipt receipt = handle(token, body);
+    /** @param event the body, as the route unmarshalled it; null when it was not strict JSON */
+    public WebhookReceipt receive(String token, JsonNode event) {
+        WebhookReceipt receipt = handle(token, event);
         String outcome = receipt.change() == null ? "refused_" + receipt.httpStatus()
                 : receipt.change().applied() ? "applied" : "recorded_not_applied";
         metrics.counter("dreamdrop.webhook.events", "outcome", outcome).increment();
         return receipt;
     }
 
-    private WebhookReceipt handle(String token, String body) {
+    private WebhookReceipt handle(String token, JsonNode event) {
         Job job = token == null ? null : journal.findByWebhookToken(token).orElse(null);
         if (job == null) {
             return WebhookReceipt.refused(404, "unknown webhook");
-        }
-        JsonNode event;
-        try {
-            event = json.readTree(body == null ? "" : body);
-        } catch (IOException e) {
-            event = null;
         }
         if (event == null || !event.isObject() || !event.path("training_status").isTextual()
                 || !event.path("model_id").isTextual()) {

@@ -102,6 +102,15 @@ public abstract class DreamDropRouteTest extends CamelMainTestSupport {
         context.start();
     }
 
+    protected String setting(String key) {
+        return testSettings.getProperty(key);
+    }
+
+    /** Where the training API sends its webhooks and fetches its photos. */
+    protected String publicUrl() {
+        return setting("dreamdrop.public-url");
+    }
+
     protected Journal journal() {
         return context.getRegistry().lookupByNameAndType("journal", Journal.class);
     }
