@@ -335,6 +335,11 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 throw new UncheckedIOException("cannot create the journal's folder for " + url, e);
             }
         }
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            // H2 would close the journal from its own shutdown hook at SIGTERM, under the sets Camel's graceful stop
+            // lets finish; the journal closes with the pool, after the routes have stopped
+            url += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
         HikariConfig config = new HikariConfig();
         config.setPoolName("journal");
         config.setJdbcUrl(url);
