@@ -41,7 +41,7 @@ public class TrainingApi {
      *
      * @param submittedTo the path the training request went to (null for jobs journalled before it was kept)
      */
-    public static String statusPath(String trainingId, String submittedTo) {
+    private static String statusPath(String trainingId, String submittedTo) {
         String prefix = submittedTo != null && submittedTo.startsWith("/api/sandbox/") ? "/api/sandbox/v3/" : "/api/v3/";
         return prefix + "fine_tune_status/" + trainingId;
     }

@@ -1,6 +1,5 @@
 package dev.dreamdrop.routes;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dreamdrop.sandbox.WebhookFault;
 import dev.dreamdrop.testing.DreamDropRouteTest;
 import dev.dreamdrop.testing.RunningDreamDrop;
@@ -15,13 +14,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StatusRoutesTest extends DreamDropRouteTest {
 
     private static final String MANIFEST = "instance_prompt: photo of sks person\ntraining_type: men\n";
-    private final ObjectMapper json = new ObjectMapper();
 
     @Override
     protected Map<String, String> settings() {
@@ -56,7 +51,7 @@ class StatusRoutesTest extends DreamDropRouteTest {
         RunningDreamDrop.dropSet(data.resolve("inbox"), "scanned", 3, MANIFEST);
 
         assertTrue(claimed.matches(20, TimeUnit.SECONDS));
-        awaitStatus("scanned", "model_ready");
+        RunningDreamDrop.awaitStatus(data, "scanned", "model_ready");
         assertTrue(Files.isDirectory(data.resolve("archive/scanned")));
     }
 
@@ -74,7 +69,7 @@ class StatusRoutesTest extends DreamDropRouteTest {
 
         RunningDreamDrop.dropSet(data.resolve("inbox"), "stored-late", 3, MANIFEST);
 
-        awaitStatus("stored-late", "model_ready");
+        RunningDreamDrop.awaitStatus(data, "stored-late", "model_ready");
         assertTrue(failures.get() > 2, "failed twice, then tried again");
         assertTrue(sink.getReceivedCounter() >= 1);
         String events = Files.readString(data.resolve("results/stored-late/events.jsonl"));
@@ -89,7 +84,7 @@ class StatusRoutesTest extends DreamDropRouteTest {
             MockEndpoint apiCalls = getMockEndpoint("mock:direct:call-the-training-api");
             RunningDreamDrop.dropSet(data.resolve("inbox"), "polled", 3, MANIFEST);
 
-            awaitStatus("polled", "model_ready");
+            RunningDreamDrop.awaitStatus(data, "polled", "model_ready");
             assertTrue(apiCalls.getReceivedExchanges().stream().anyMatch(exchange -> exchange.getMessage()
                     .getBody(dev.dreamdrop.api.ApiRequest.class).path().contains("fine_tune_status/")));
         } finally {
@@ -106,11 +101,5 @@ class StatusRoutesTest extends DreamDropRouteTest {
                 + "/images/no-such-token/01.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray());
 
         assertEquals(404, unknown.statusCode());
-    }
-
-    private void awaitStatus(String set, String status) {
-        Path file = data.resolve("results").resolve(set).resolve("status.json");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> Files.exists(file)
-                && status.equals(json.readTree(file.toFile()).path("status").asText()));
     }
 }

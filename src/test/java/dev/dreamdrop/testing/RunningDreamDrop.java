@@ -133,7 +133,12 @@ public final class RunningDreamDrop implements AutoCloseable {
 
     /** Waits until the set's status.json shows {@code status}, and returns it. */
     public JsonNode awaitStatus(String set, String status) {
-        Path file = results(set).resolve("status.json");
+        return awaitStatus(data, set, status);
+    }
+
+    /** The same, for the folders of {@link #settings} under {@code data}. */
+    public static JsonNode awaitStatus(Path data, String set, String status) {
+        Path file = data.resolve("results").resolve(set).resolve("status.json");
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(() -> status.equals(readStatus(file)));
         return readJson(file);
