@@ -94,6 +94,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
     private final AtomicLong cropRequestIds = new AtomicLong(2398);
 
     private final Deque<ResponseFault> responseFaults = new ArrayDeque<>();
+    private final Deque<ResponseFault> trainingRequestFaults = new ArrayDeque<>();
     private final Map<WebhookFault, Integer> webhookFaults = new EnumMap<>(WebhookFault.class);
     private final Deque<String[]> trainingFaults = new ArrayDeque<>();
     private volatile Duration latency = Duration.ZERO;
@@ -153,6 +154,16 @@ public final class TrainingApiSandbox implements AutoCloseable {
         }
     }
 
+    /**
+     * The next {@code count} training requests ({@code fine_tune} and its kin) answer with {@code fault}, whatever
+     * other calls (status polls, confirmations) come in between.
+     */
+    public synchronized void failNextTrainingRequests(int count, ResponseFault fault) {
+        for (int i = 0; i < count; i++) {
+            trainingRequestFaults.add(fault);
+        }
+    }
+
     /** The next {@code count} webhook deliveries suffer {@code fault}; {@link Integer#MAX_VALUE} for all. */
     public synchronized void webhookFault(WebhookFault fault, int count) {
         webhookFaults.put(fault, count);
@@ -209,6 +220,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
     /** Clears all faults, leaving trainings and records alone. */
     public synchronized void clearFaults() {
         responseFaults.clear();
+        trainingRequestFaults.clear();
         webhookFaults.clear();
         trainingFaults.clear();
         latency = Duration.ZERO;
@@ -277,7 +289,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
                         + " method is not supported for this route. Supported methods: POST."));
                 return;
             }
-            ResponseFault fault = nextResponseFault();
+            ResponseFault fault = nextResponseFault(TRAINING_PATHS.contains(path));
             if (fault != null && fault != ResponseFault.ACCEPT_WITHOUT_ANSWER) {
                 answerWithFault(exchange, fault);
                 return;
@@ -746,8 +758,9 @@ public final class TrainingApiSandbox implements AutoCloseable {
 
     // ---------------------------------------------------------------- fault bookkeeping
 
-    private synchronized ResponseFault nextResponseFault() {
-        return responseFaults.poll();
+    private synchronized ResponseFault nextResponseFault(boolean trainingRequest) {
+        ResponseFault fault = responseFaults.poll();
+        return fault == null && trainingRequest ? trainingRequestFaults.poll() : fault;
     }
 
     private synchronized String[] nextTrainingFault() {

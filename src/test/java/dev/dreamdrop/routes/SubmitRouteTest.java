@@ -72,8 +72,8 @@ class SubmitRouteTest extends DreamDropRouteTest {
         startDreamDrop();
         MockEndpoint calls = getMockEndpoint("mock:direct:call-the-training-api");
         calls.expectedMessageCount(3);
-        sandbox.failNextCalls(1, ResponseFault.SERVER_ERROR);
-        sandbox.failNextCalls(1, ResponseFault.RATE_LIMITED);
+        sandbox.failNextTrainingRequests(1, ResponseFault.SERVER_ERROR);
+        sandbox.failNextTrainingRequests(1, ResponseFault.RATE_LIMITED);
         sandbox.retryAfterSeconds(0);
         int before = fineTuneRequests().size();
 
@@ -90,7 +90,7 @@ class SubmitRouteTest extends DreamDropRouteTest {
     void retryAfterIsWaitedOutWhileTheNextSetIsSubmitted() throws Exception {
         startDreamDrop();
         sandbox.retryAfterSeconds(2);
-        sandbox.failNextCalls(1, ResponseFault.RATE_LIMITED);
+        sandbox.failNextTrainingRequests(1, ResponseFault.RATE_LIMITED);
         int before = fineTuneRequests().size();
 
         drop("waits", "photo of first person");
@@ -113,7 +113,7 @@ class SubmitRouteTest extends DreamDropRouteTest {
     void aStopDuringARateLimitWaitAndARestartGiveExactlyOneTraining() throws Exception {
         startDreamDrop();
         sandbox.retryAfterSeconds(30);
-        sandbox.failNextCalls(1, ResponseFault.RATE_LIMITED);
+        sandbox.failNextTrainingRequests(1, ResponseFault.RATE_LIMITED);
         int before = fineTuneRequests().size();
         int trainings = sandbox.trainingIds().size();
         drop("interrupted", "photo of sks person");
@@ -134,8 +134,7 @@ class SubmitRouteTest extends DreamDropRouteTest {
     void theKeyIsInNoLogLineOnTheTimeoutUnknownOutcomeAndExhaustedPaths() throws Exception {
         startDreamDrop();
         try (CapturedLog log = CapturedLog.capture()) {
-            // first: later trainings' webhooks end with confirmations, which would take these faults
-            sandbox.failNextCalls(3, ResponseFault.SERVER_ERROR);
+            sandbox.failNextTrainingRequests(3, ResponseFault.SERVER_ERROR);
             drop("exhausted", "photo of sks person");
             await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(job("exhausted").status()));
             assertTrue(job("exhausted").error().contains("unavailable for 3 attempts"), job("exhausted").error());
@@ -146,7 +145,7 @@ class SubmitRouteTest extends DreamDropRouteTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> judgedUnknown(log, "times-out"));
             sandbox.latency(Duration.ZERO);
 
-            sandbox.failNextCalls(1, ResponseFault.ACCEPT_WITHOUT_ANSWER);
+            sandbox.failNextTrainingRequests(1, ResponseFault.ACCEPT_WITHOUT_ANSWER);
             drop("no-answer", "photo of sks person");
             await().atMost(Duration.ofSeconds(20)).until(() -> judgedUnknown(log, "no-answer"));
 
