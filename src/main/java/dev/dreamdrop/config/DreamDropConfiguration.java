@@ -29,6 +29,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import dev.dreamdrop.s3.S3Access;
 import dev.dreamdrop.s3.S3ImageHosting;
 import dev.dreamdrop.s3.S3Inbox;
+import dev.dreamdrop.s3.S3Objects;
 import dev.dreamdrop.s3.S3Results;
 import dev.dreamdrop.s3.S3Settings;
 import dev.dreamdrop.storage.FolderResults;
@@ -124,10 +125,15 @@ public class DreamDropConfiguration implements CamelConfiguration {
         Map<String, ImageHosting> hostingBySource = new HashMap<>(Map.of(FolderInbox.SOURCE, preparedImages));
         List<ImageHosting> hostings = new ArrayList<>(List.of(preparedImages));
         S3Inbox s3Inbox = null;
+        S3Objects s3Objects = null;
         if (s3 != null) {
-            s3Inbox = new S3Inbox(s3, journal, settings.path("dreamdrop.s3.staging-dir"),
+            // the client and presigner of routes/s3-objects.camel.yaml (amazonS3Client=#s3Client ...)
+            registry.bind("s3Client", s3.client());
+            registry.bind("s3Presigner", s3.presigner());
+            s3Objects = new S3Objects(context.createProducerTemplate());
+            s3Inbox = new S3Inbox(s3, s3Objects, journal, settings.path("dreamdrop.s3.staging-dir"),
                     intake.contains(S3Inbox.SOURCE));
-            S3ImageHosting s3Hosting = new S3ImageHosting(s3, preparedImages);
+            S3ImageHosting s3Hosting = new S3ImageHosting(s3, s3Objects, preparedImages);
             sources.put(S3Inbox.SOURCE, s3Inbox);
             hostingBySource.put(S3Inbox.SOURCE, s3Hosting);
             if (hosting.equals("s3")) {
@@ -183,7 +189,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
                 settings.duration("dreamdrop.poll.deadline")));
         registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), documents));
-        registry.bind("s3Results", s3 != null ? new S3Results(s3, documents) : new S3NotInUse());
+        registry.bind("s3Results", s3 != null ? new S3Results(s3Objects, documents, s3.settings().resultsPrefix())
+                : new S3NotInUse());
 
         MailSettings mail = mailSettings(context, settings);
         MailOutbox outbox = new MailOutbox(dataSource, journal, reservations, mail, metrics);

@@ -11,10 +11,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The S3 client and presigner, built once from {@link S3Settings}. DreamDrop builds its own presigner rather
@@ -62,6 +65,16 @@ public class S3Access implements AutoCloseable {
 
     public S3Presigner presigner() {
         return presigner;
+    }
+
+    /**
+     * The objects under a prefix, every page of them. Listing stays a plain SDK call: camel-aws2-s3's listObjects
+     * is a single V1 page of at most 1,000 keys.
+     */
+    public List<S3Object> list(String prefix) {
+        List<S3Object> objects = new ArrayList<>();
+        client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)).contents().forEach(objects::add);
+        return objects;
     }
 
     /** Presigned links die with temporary credentials: say so at start-up, when it can still be fixed. */

@@ -3,7 +3,6 @@ package dev.dreamdrop.s3;
 import dev.dreamdrop.image.ImageHosting;
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.journal.Job;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.util.ArrayList;
@@ -16,10 +15,12 @@ import java.util.List;
 public class S3ImageHosting implements ImageHosting {
 
     private final S3Access s3;
+    private final S3Objects objects;
     private final PreparedImages prepared;
 
-    public S3ImageHosting(S3Access s3, PreparedImages prepared) {
+    public S3ImageHosting(S3Access s3, S3Objects objects, PreparedImages prepared) {
         this.s3 = s3;
+        this.objects = objects;
         this.prepared = prepared;
     }
 
@@ -29,20 +30,16 @@ public class S3ImageHosting implements ImageHosting {
         List<String> links = new ArrayList<>();
         for (int i = 0; i < imageCount; i++) {
             String key = settings.preparedPrefix() + job.id() + "/" + PreparedImages.fileName(i);
-            s3.client().putObject(b -> b.bucket(settings.bucket()).key(key).contentType("image/jpeg"),
-                    RequestBody.fromFile(prepared.file(job.id(), i)));
-            links.add(s3.presigner().presignGetObject(p -> p.signatureDuration(settings.linkLifetime())
-                    .getObjectRequest(g -> g.bucket(settings.bucket()).key(key))).url().toString());
+            objects.put(key, prepared.file(job.id(), i).toFile(), "image/jpeg");
+            links.add(objects.downloadLink(key, settings.linkLifetime()));
         }
         return links;
     }
 
     @Override
     public void discard(String jobId) {
-        S3Settings settings = s3.settings();
-        for (S3Object object : s3.client().listObjectsV2Paginator(b -> b.bucket(settings.bucket())
-                .prefix(settings.preparedPrefix() + jobId + "/")).contents()) {
-            s3.client().deleteObject(b -> b.bucket(settings.bucket()).key(object.key()));
+        for (S3Object object : s3.list(s3.settings().preparedPrefix() + jobId + "/")) {
+            objects.delete(object.key());
         }
     }
 }

@@ -13,7 +13,6 @@ import dev.dreamdrop.storage.LocalFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -42,6 +41,11 @@ import java.util.Map;
  * Moves (to the archive or failed prefix) copy then delete each object, so an interrupted move is finished by
  * the next listing and nothing is lost; the journal knows which sets have not finished leaving the inbox, so
  * such a set is never claimed twice. While the bucket cannot be reached, listing backs off.
+ * <p>
+ * The listings and the HEAD of READY are SDK calls ({@link S3Access#list}); every other object operation (the
+ * download, the moves, errors.json) is a step of routes/s3-objects.camel.yaml, through {@link S3Objects}. Names
+ * containing {@code ${} never go there (Camel would evaluate them): such a set is not claimed, such a photo is
+ * left out of the set and left in the inbox when the set moves, each with a warning.
  */
 public class S3Inbox implements SetSource {
 
@@ -50,18 +54,21 @@ public class S3Inbox implements SetSource {
     private static final String COMPLETE_MARKER = ".complete";
 
     private final S3Access s3;
+    private final S3Objects objects;
     private final S3Settings settings;
     private final Journal journal;
     private final Path staging;
     private final boolean enabled;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final Map<String, String> rejectedAt = RecentMoves.create();
+    private final Map<String, String> warned = RecentMoves.create();
     private Instant pausedUntil = Instant.EPOCH;
     private int failures;
 
     /** @param enabled whether S3 intake is on ({@code dreamdrop.intake}); S3 sets can still be moved when off */
-    public S3Inbox(S3Access s3, Journal journal, Path staging, boolean enabled) {
+    public S3Inbox(S3Access s3, S3Objects objects, Journal journal, Path staging, boolean enabled) {
         this.s3 = s3;
+        this.objects = objects;
         this.settings = s3.settings();
         this.journal = journal;
         this.staging = staging;
@@ -102,6 +109,11 @@ public class S3Inbox implements SetSource {
             if (!isSafeName(name) || journal.isActive(SOURCE, name)) {
                 continue;
             }
+            if (!S3Objects.isLiteral(name)) {
+                warnOnce(setPrefix, "Set {} in the S3 inbox is not taken: its name contains ${, which Camel's S3"
+                        + " component would read as an expression; upload it under another name", name);
+                continue;
+            }
             Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
             if (earlier != null) {
                 finishMove(earlier);
@@ -110,7 +122,7 @@ public class S3Inbox implements SetSource {
             if (!exists(setPrefix + "READY")) {
                 continue;
             }
-            journal.claim(SOURCE, name, fingerprint(list(setPrefix))).ifPresent(job -> {
+            journal.claim(SOURCE, name, fingerprint(s3.list(setPrefix))).ifPresent(job -> {
                 LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
                 jobIds.add(job.id());
             });
@@ -126,19 +138,19 @@ public class S3Inbox implements SetSource {
             return dir;
         }
         String setPrefix = settings.inboxPrefix() + job.setName() + "/";
-        List<S3Object> objects = list(setPrefix);
-        if (objects.isEmpty()) {
+        List<S3Object> setObjects = s3.list(setPrefix);
+        if (setObjects.isEmpty()) {
             return null;
         }
         try {
             LocalFiles.deleteTree(dir);
             Files.createDirectories(dir);
-            for (S3Object object : objects) {
+            for (S3Object object : setObjects) {
                 String fileName = object.key().substring(setPrefix.length());
-                if (fileName.contains("/") || !isSafeName(fileName)) {
+                if (fileName.contains("/") || !isSafeName(fileName) || !S3Objects.isLiteral(fileName)) {
                     continue;
                 }
-                s3.client().getObject(b -> b.bucket(settings.bucket()).key(object.key()), dir.resolve(fileName));
+                objects.download(object.key(), job.id() + "/" + fileName);
             }
             Files.createFile(dir.resolve(COMPLETE_MARKER));
             return dir;
@@ -159,14 +171,13 @@ public class S3Inbox implements SetSource {
     @Override
     public void reject(Job job, List<SetProblem> problems) {
         String inbox = settings.inboxPrefix() + job.setName() + "/";
-        String from = !list(inbox).isEmpty() ? inbox
+        String from = !s3.list(inbox).isEmpty() ? inbox
                 : journal.movedTo(job.id()).orElse(settings.archivePrefix() + job.setName() + "/");
         String to = rejectedAt.computeIfAbsent(job.id(), id -> freePrefix(settings.failedPrefix(), job));
         move(from, to);
         try {
-            s3.client().putObject(b -> b.bucket(settings.bucket()).key(to + "errors.json").contentType("application/json"),
-                    RequestBody.fromString(json.writeValueAsString(SetFolders.errorReport(job.setName(), problems)),
-                            StandardCharsets.UTF_8));
+            objects.put(to + "errors.json", json.writeValueAsString(SetFolders.errorReport(job.setName(), problems)),
+                    "application/json");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -181,8 +192,8 @@ public class S3Inbox implements SetSource {
         String inbox = settings.inboxPrefix() + job.setName() + "/";
         for (String from : List.of(rejectedAt.getOrDefault(job.id(), settings.failedPrefix() + job.setName() + "/"),
                 journal.movedTo(job.id()).orElse(settings.archivePrefix() + job.setName() + "/"))) {
-            if (!list(from).isEmpty() && list(inbox).isEmpty()) {
-                s3.client().deleteObject(b -> b.bucket(settings.bucket()).key(from + "errors.json"));
+            if (!s3.list(from).isEmpty() && s3.list(inbox).isEmpty()) {
+                objects.delete(from + "errors.json");
                 move(from, inbox);
                 return true;
             }
@@ -207,27 +218,28 @@ public class S3Inbox implements SetSource {
      * and running the move again completes it.
      */
     private void move(String fromPrefix, String toPrefix) {
-        List<S3Object> objects = list(fromPrefix);
-        objects.sort(Comparator.comparing((S3Object o) -> o.key().endsWith("/READY")).thenComparing(S3Object::key));
-        for (S3Object object : objects) {
-            String target = toPrefix + object.key().substring(fromPrefix.length());
-            s3.client().copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(object.key())
-                    .destinationBucket(settings.bucket()).destinationKey(target));
-            s3.client().deleteObject(b -> b.bucket(settings.bucket()).key(object.key()));
+        List<S3Object> setObjects = s3.list(fromPrefix);
+        setObjects.sort(Comparator.comparing((S3Object o) -> o.key().endsWith("/READY")).thenComparing(S3Object::key));
+        for (S3Object object : setObjects) {
+            if (!S3Objects.isLiteral(object.key())) {
+                warnOnce(object.key(), "{} is left where it is: its name contains ${, which Camel's S3 component"
+                        + " would read as an expression", object.key());
+                continue;
+            }
+            objects.move(object.key(), toPrefix + object.key().substring(fromPrefix.length()));
+        }
+    }
+
+    private void warnOnce(String key, String message, String argument) {
+        if (warned.putIfAbsent(key, key) == null) {
+            LOG.warn(message, argument);
         }
     }
 
     /** {@code <prefix><set>/}, or {@code <prefix><set>.<job>/} when an older set of that name is there. */
     private String freePrefix(String prefix, Job job) {
         String plain = prefix + job.setName() + "/";
-        return list(plain).isEmpty() ? plain : prefix + job.setName() + "." + job.id().substring(0, 8) + "/";
-    }
-
-    private List<S3Object> list(String prefix) {
-        List<S3Object> objects = new ArrayList<>();
-        s3.client().listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)).contents()
-                .forEach(objects::add);
-        return objects;
+        return s3.list(plain).isEmpty() ? plain : prefix + job.setName() + "." + job.id().substring(0, 8) + "/";
     }
 
     private boolean exists(String key) {
