@@ -65,9 +65,61 @@ public final class DreamDropProcess implements AutoCloseable {
                 List.of("-jar", jar.toString()), Map.of());
     }
 
+    /**
+     * DreamDrop as the README starts it, {@code bin/dreamdrop} (its AppCDS archive included), with the shipped
+     * settings; the test settings and JVM options go in {@code JAVA_OPTS}, as a user's would.
+     */
+    public static DreamDropProcess startLauncher(Path launcher, Path data, TrainingApiSandbox sandbox)
+            throws IOException {
+        Settings settings = shippedSettings(data, sandbox, Map.of());
+        List<String> jvm = jvmOptions(data, List.of(), settings.values());
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString());
+        builder.environment().put("JAVA_OPTS", String.join(" ", jvm));
+        builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":"
+                + System.getenv("PATH"));
+        return start(builder, Path.of(System.getProperty("user.dir")), data, settings);
+    }
+
+    /**
+     * A bare Camel Main from the same jar, with what DreamDrop's start-up is compared against: the HTTP server
+     * with one route (bench/bare-endpoint.camel.yaml) and the management server with health checks, nothing else.
+     */
+    public static DreamDropProcess startBareCamelMain(Path jar, Path data) throws IOException {
+        Files.createDirectories(data);
+        int port = RunningDreamDrop.freePort();
+        Map<String, String> camel = new LinkedHashMap<>();
+        camel.put("camel.main.name", "bare");
+        camel.put("camel.main.routes-include-pattern", "file:bench/bare-endpoint.camel.yaml");
+        camel.put("camel.main.base-package-scan-enabled", "false");
+        camel.put("camel.server.enabled", "true");
+        camel.put("camel.server.host", "127.0.0.1");
+        camel.put("camel.server.port", String.valueOf(port));
+        camel.put("camel.management.enabled", "true");
+        camel.put("camel.management.host", "127.0.0.1");
+        camel.put("camel.management.port", String.valueOf(RunningDreamDrop.freePort()));
+        camel.put("camel.management.health-check-enabled", "true");
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvmOptions(data, List.of(), camel));
+        command.addAll(List.of("-cp", jar.toString(), "org.apache.camel.main.Main"));
+        return start(new ProcessBuilder(command), Path.of(System.getProperty("user.dir")), data,
+                new Settings(port, camel));
+    }
+
     private static DreamDropProcess launch(Path workingDirectory, Path data, TrainingApiSandbox sandbox,
                                            List<String> jvmOptions, List<String> program,
                                            Map<String, String> overrides) throws IOException {
+        Settings settings = shippedSettings(data, sandbox, overrides);
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvmOptions(data, jvmOptions, settings.values));
+        command.addAll(program);
+        return start(new ProcessBuilder(command), workingDirectory, data, settings);
+    }
+
+    private record Settings(int port, Map<String, String> values) {
+    }
+
+    private static Settings shippedSettings(Path data, TrainingApiSandbox sandbox, Map<String, String> overrides)
+            throws IOException {
         Files.createDirectories(data);
         int port = RunningDreamDrop.freePort();
         Map<String, String> settings = new LinkedHashMap<>(RunningDreamDrop.settings(data, port, sandbox));
@@ -77,17 +129,27 @@ public final class DreamDropProcess implements AutoCloseable {
         settings.remove("dreamdrop.mail.poll-interval");
         settings.remove("dreamdrop.outbox.poll-interval");
         settings.putAll(overrides);
-        Path gcLog = data.resolve("gc.log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:gc:file=" + gcLog));
-        command.addAll(jvmOptions);
-        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.addAll(program);
+        return new Settings(port, settings);
+    }
+
+    private static List<String> jvmOptions(Path data, List<String> options, Map<String, String> settings) {
+        List<String> jvm = new ArrayList<>(List.of("-Xlog:gc:file=" + data.resolve("gc.log")));
+        jvm.addAll(options);
+        settings.forEach((key, value) -> jvm.add("-D" + key + "=" + value));
+        return jvm;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static DreamDropProcess start(ProcessBuilder builder, Path workingDirectory, Path data, Settings settings)
+            throws IOException {
         long started = System.nanoTime();
-        Process process = new ProcessBuilder(command).directory(workingDirectory.toFile())
-                .redirectErrorStream(true).redirectOutput(data.resolve("dreamdrop.log").toFile()).start();
-        return new DreamDropProcess(process, data, gcLog, "http://127.0.0.1:" + port,
-                "http://127.0.0.1:" + settings.get("camel.management.port"), started);
+        Process process = builder.directory(workingDirectory.toFile()).redirectErrorStream(true)
+                .redirectOutput(data.resolve("dreamdrop.log").toFile()).start();
+        return new DreamDropProcess(process, data, data.resolve("gc.log"), "http://127.0.0.1:" + settings.port(),
+                "http://127.0.0.1:" + settings.values().get("camel.management.port"), started);
     }
 
     /** Seconds from the process start until the health endpoint answers UP. */
