@@ -61,6 +61,7 @@ public class S3Inbox implements SetSource {
     private final boolean enabled;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final Map<String, String> rejectedAt = RecentMoves.create();
+    // the keys already warned about, so that a scan every few seconds does not repeat itself; bounded like the moves
     private final Map<String, String> warned = RecentMoves.create();
     private Instant pausedUntil = Instant.EPOCH;
     private int failures;
