@@ -71,6 +71,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -342,7 +343,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 throw new UncheckedIOException("cannot create the journal's folder for " + url, e);
             }
         }
-        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
             // H2 would close the journal from its own shutdown hook at SIGTERM, under the sets Camel's graceful stop
             // lets finish; the journal closes with the pool, after the routes have stopped
             url += ";DB_CLOSE_ON_EXIT=FALSE";

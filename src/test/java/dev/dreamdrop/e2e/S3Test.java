@@ -73,23 +73,6 @@ class S3Test {
         return dir;
     }
 
-    private String statusInBucket(String set) {
-        List<String> keys = s3.keys("results/" + set + "/status.json");
-        if (keys.isEmpty()) {
-            return null;
-        }
-        try {
-            return json.readTree(s3.text(keys.get(0))).get("status").asText();
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    private void awaitStatusInBucket(String set, String status) {
-        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
-                .until(() -> status.equals(statusInBucket(set)));
-    }
-
     private List<JsonNode> fineTuneCalls() throws Exception {
         List<JsonNode> calls = new ArrayList<>();
         for (RecordedRequest request : sandbox.requests("/api/v3/fine_tune")) {
@@ -103,7 +86,7 @@ class S3Test {
         startDreamDrop(Map.of());
         s3.upload(localSet("alex", 4, MANIFEST), "inbox/alex/", true);
 
-        awaitStatusInBucket("alex", "model_ready");
+        s3.awaitStatus("alex", "model_ready");
         List<JsonNode> calls = fineTuneCalls();
         assertEquals(1, calls.size(), "one training");
         JsonNode images = calls.get(0).get("images");
@@ -145,11 +128,11 @@ class S3Test {
         assertTrue(fineTuneCalls().isEmpty(), "no READY, no submission");
         s3.upload(set, "inbox/halves/", true);
 
-        awaitStatusInBucket("halves", "model_ready");
+        s3.awaitStatus("halves", "model_ready");
         assertEquals(1, fineTuneCalls().size());
         assertEquals(4, fineTuneCalls().get(0).get("images").size(), "both halves");
         assertEquals(3, s3.keys("inbox/never-ready/").size() - 0, "the set without READY is left alone");
-        assertEquals(null, statusInBucket("never-ready"));
+        assertEquals(null, s3.statusOf("never-ready"));
     }
 
     @Test
@@ -159,7 +142,7 @@ class S3Test {
         Files.writeString(set.resolve("broken.png"), "not an image");
         s3.upload(set, "inbox/bad/", true);
 
-        awaitStatusInBucket("bad", "rejected");
+        s3.awaitStatus("bad", "rejected");
         assertTrue(fineTuneCalls().isEmpty());
         assertTrue(s3.keys("inbox/").isEmpty());
         assertTrue(s3.keys("failed/bad/").contains("failed/bad/photo-01.jpg"));
@@ -186,12 +169,12 @@ class S3Test {
             s3.upload(localSet(set, 2, "instance_prompt: photo of sks " + set + " person\n"), "inbox/" + set + "/", true);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> fineTuneCalls().size() >= sets.size()
-                && sets.stream().allMatch(set -> "deploying_gpu".equals(statusInBucket(set))));
+                && sets.stream().allMatch(set -> "deploying_gpu".equals(s3.statusOf(set))));
         for (int step = 0; step < 7; step++) {
             sandbox.trainingIds().forEach(sandbox::advance);
         }
         for (String set : sets) {
-            awaitStatusInBucket(set, "model_ready");
+            s3.awaitStatus(set, "model_ready");
         }
         Map<String, Integer> callsPerSet = new HashMap<>();
         for (JsonNode call : fineTuneCalls()) {

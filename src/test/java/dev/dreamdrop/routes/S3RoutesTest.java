@@ -75,7 +75,7 @@ class S3RoutesTest extends DreamDropRouteTest {
         s3.upload(localSet("uploaded", 4), "inbox/uploaded/", true);
 
         assertTrue(claimed.matches(20, TimeUnit.SECONDS));
-        awaitStatusInBucket("uploaded", "model_ready");
+        s3.awaitStatus("uploaded", "model_ready");
         // four photos, the manifest and READY: each downloaded once, each moved once
         assertEquals(6, mock("download-an-object-into-the-staging-folder").getReceivedCounter());
         assertEquals(6, mock("move-an-object-within-the-bucket").getReceivedCounter());
@@ -102,8 +102,8 @@ class S3RoutesTest extends DreamDropRouteTest {
             s3.upload(set, "inbox/expression/", true);
             RunningDreamDrop.dropSet(data.resolve("inbox"), "folder${sys.user.name}", 3, MANIFEST);
 
-            awaitStatusInBucket("expression", "model_ready");
-            awaitStatusInBucket("folder$_{sys.user.name}", "model_ready");
+            s3.awaitStatus("expression", "model_ready");
+            s3.awaitStatus("folder$_{sys.user.name}", "model_ready");
             assertEquals(List.of("inbox/expression/odd${sys.java.specification.version}.jpg"),
                     s3.keys("inbox/expression/"), "left where it was, under its own name");
             assertEquals(5, s3.keys("archive/expression/").size(), "the other photos, the manifest and READY");
@@ -130,7 +130,7 @@ class S3RoutesTest extends DreamDropRouteTest {
         } finally {
             s3.start();
         }
-        awaitStatusInBucket("while-away", "model_ready");
+        s3.awaitStatus("while-away", "model_ready");
         String events = s3.text("results/while-away/events.jsonl");
         assertTrue(events.contains("\"submitting\"") && events.contains("\"model_ready\""), events);
     }
@@ -144,14 +144,5 @@ class S3RoutesTest extends DreamDropRouteTest {
         TestPhotos.writeSet(dir, photos);
         Files.writeString(dir.resolve("training.yaml"), MANIFEST);
         return dir;
-    }
-
-    private void awaitStatusInBucket(String set, String status) {
-        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (s3.keys("results/" + set + "/status.json").isEmpty()) {
-                return false;
-            }
-            return status.equals(json.readTree(s3.text("results/" + set + "/status.json")).get("status").asText());
-        });
     }
 }

@@ -110,7 +110,7 @@ public final class DreamDropProcess implements AutoCloseable {
                                            Map<String, String> overrides) throws IOException {
         Settings settings = shippedSettings(data, sandbox, overrides);
         List<String> command = new ArrayList<>(List.of(java()));
-        command.addAll(jvmOptions(data, jvmOptions, settings.values));
+        command.addAll(jvmOptions(data, jvmOptions, settings.values()));
         command.addAll(program);
         return start(new ProcessBuilder(command), workingDirectory, data, settings);
     }

@@ -11,14 +11,19 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real S3 API server in this JVM (S3Proxy over an in-memory store), which can be stopped and started again on
@@ -29,6 +34,8 @@ public final class RunningS3 implements AutoCloseable {
     public static final String ACCESS_KEY = "dreamdrop-test";
     public static final String SECRET_KEY = "dreamdrop-test-secret";
     public static final String BUCKET = "dreamdrop";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BlobStore store;
     private final int port = RunningDreamDrop.freePort();
@@ -101,6 +108,24 @@ public final class RunningS3 implements AutoCloseable {
 
     public String text(String key) {
         return client.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
+    }
+
+    /** The status in {@code results/<set>/status.json}, or null while there is none. */
+    public String statusOf(String set) {
+        String key = "results/" + set + "/status.json";
+        if (keys(key).isEmpty()) {
+            return null;
+        }
+        try {
+            return JSON.readTree(text(key)).get("status").asText();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    public void awaitStatus(String set, String status) {
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
+                .until(() -> status.equals(statusOf(set)));
     }
 
     @Override
