@@ -3,6 +3,8 @@ package dev.dreamdrop.config;
 import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingApiAnswers;
 import dev.dreamdrop.api.TrainingKind;
+import dev.dreamdrop.events.EventOutbox;
+import dev.dreamdrop.events.StatusEvents;
 import dev.dreamdrop.image.ImagePreparer;
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.intake.FolderInbox;
@@ -35,8 +37,10 @@ import dev.dreamdrop.s3.S3Settings;
 import dev.dreamdrop.storage.FolderResults;
 import dev.dreamdrop.storage.ResultsDocuments;
 import dev.dreamdrop.submit.RetryPolicy;
+import dev.dreamdrop.submit.SubmissionRetryWaits;
 import dev.dreamdrop.submit.TrainingSubmitter;
 import dev.dreamdrop.webhook.WebhookReceiver;
+import dev.dreamdrop.webhook.WebhookSignatures;
 import dev.dreamdrop.mail.MailOutbox;
 import dev.dreamdrop.mail.MailSettings;
 import dev.dreamdrop.mail.StatusEmails;
@@ -74,6 +78,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
@@ -166,7 +171,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                         settings.text("dreamdrop.defaults.lora.lora-type"),
                         settings.optional("dreamdrop.defaults.lora.negative-prompt")),
                 List.of(),
-                null), settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox);
+                null,
+                List.of()), settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox);
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
@@ -186,6 +192,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
         registry.bind("trainingSubmitter", submitter);
+        SubmissionRetryWaits retryWaits = new SubmissionRetryWaits(settings.integer("dreamdrop.intake.concurrency"));
+        registry.bind("submissionRetryWaits", retryWaits.scheduler());
+        context.getManagementStrategy().addEventNotifier(retryWaits);
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api, metrics));
         registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
                 settings.duration("dreamdrop.poll.deadline")));
@@ -199,11 +208,24 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("mailOutbox", outbox);
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
         registry.bind("statusOutbox", statusOutbox);
+        StatusEvents events = statusEvents(settings, sink.equals("s3") ? set -> "s3://" + s3.settings().bucket() + "/"
+                + s3.settings().resultsPrefix() + S3Objects.literal(set) + "/"
+                : set -> settings.path("dreamdrop.storage.dir").toAbsolutePath().resolve(set).toUri().toString());
+        EventOutbox eventOutbox = new EventOutbox(dataSource, journal, reservations, events,
+                settings.integer("dreamdrop.events.max-attempts"),
+                new Backoff(settings.duration("dreamdrop.events.retry-initial-delay"),
+                        settings.duration("dreamdrop.events.retry-max-delay")),
+                settings.duration("dreamdrop.outbox.retention"), metrics);
+        eventOutbox.releaseOwnReservations();
+        registry.bind("statusEvents", events);
+        registry.bind("eventOutbox", eventOutbox);
+        registry.bind("webhookSignatures", new WebhookSignatures(settings.optional("dreamdrop.api.webhook-secret"),
+                metrics));
         registry.bind("statusRouterThreads", context.getExecutorServiceManager().newFixedThreadPool(this,
                 "status-router", settings.integer("dreamdrop.outbox.concurrency")));
 
-        registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox));
-        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources));
+        registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox, eventOutbox));
+        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, eventOutbox));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
                 settings.duration("dreamdrop.health.outbox-max-age"),
@@ -226,6 +248,18 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
         registry.bind("trainingApiHealth", new TrainingApiHealthCheck(api,
                 settings.duration("dreamdrop.health.api-check-interval")));
+    }
+
+    /** Status events are always signed: receivers without a secret to sign with are a configuration error. */
+    private static StatusEvents statusEvents(Settings settings, UnaryOperator<String> resultsLocation) {
+        List<String> receivers = settings.list("dreamdrop.events.urls");
+        String secret = settings.optional("dreamdrop.events.secret");
+        if (!receivers.isEmpty() && secret == null) {
+            throw new IllegalArgumentException("Configuration key dreamdrop.events.urls is set but"
+                    + " dreamdrop.events.secret is empty: events are always signed. Set a whsec_... secret (see"
+                    + " config/application.properties), the same one your receivers verify with");
+        }
+        return new StatusEvents(receivers, settings.list("dreamdrop.events.statuses"), secret, resultsLocation);
     }
 
     /** The operator API and the dashboard join health and metrics on the management server once it runs. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dreamdrop.api.TrainingKind;
+import dev.dreamdrop.events.StatusEvents;
 import dev.dreamdrop.api.TrainingStatus;
 
 import java.io.IOException;
@@ -29,7 +30,7 @@ public class ManifestReader {
     public static final List<String> MANIFEST_NAMES = List.of("training.yaml", "training.yml", "training.json");
     /** Fields every kind takes; each kind adds its own ({@link TrainingKind#ownFields()}). */
     static final List<String> COMMON_FIELDS = List.of("kind", "instance_prompt", "class_prompt", "training_type",
-            "seed", "notify_email", "notify_statuses");
+            "seed", "notify_email", "notify_statuses", "notify_url");
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     static final List<String> LORA_BASE_MODEL_TYPES = List.of("normal", "sdxl");
     static final List<String> LORA_TYPES = List.of("lora", "lycoris");
@@ -125,7 +126,7 @@ public class ManifestReader {
         List<String> notify = notifyEmail(fields, problems);
         List<String> notifyStatuses = notifyStatuses(fields, problems);
         return new TrainingSettings(kind, instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, v2,
-                lora, notify, notifyStatuses);
+                lora, notify, notifyStatuses, notifyUrl(fields, problems));
     }
 
     private TrainingKind kind(JsonNode fields, List<SetProblem> problems) {
@@ -304,6 +305,28 @@ public class ManifestReader {
             }
         }
         return addresses;
+    }
+
+    /** Receivers of the set's own status events: one http(s) URL or a list. */
+    private List<String> notifyUrl(JsonNode fields, List<SetProblem> problems) {
+        JsonNode value = fields.get("notify_url");
+        List<String> urls = new ArrayList<>();
+        if (value == null || value.isNull()) {
+            return urls;
+        }
+        for (JsonNode item : value.isArray() ? value : json.createArrayNode().add(value)) {
+            try {
+                if (!item.isTextual()) {
+                    throw new IllegalArgumentException("not a URL");
+                }
+                StatusEvents.checkReceiver(item.asText(), "notify_url");
+                urls.add(item.asText());
+            } catch (IllegalArgumentException e) {
+                problems.add(SetProblem.ofField("notify_url", "'" + printable(item.asText())
+                        + "' is not an http:// or https:// URL; give one URL or a list of URLs"));
+            }
+        }
+        return urls;
     }
 
     private List<String> notifyStatuses(JsonNode fields, List<SetProblem> problems) {

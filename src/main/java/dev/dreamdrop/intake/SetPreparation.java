@@ -86,7 +86,7 @@ public class SetPreparation {
             }
         }
         if (settings != null) {
-            journal.recordNotification(jobId, settings.notifyEmail(), settings.notifyStatuses());
+            journal.recordNotification(jobId, settings.notifyEmail(), settings.notifyStatuses(), settings.notifyUrl());
         }
         journal.storeThumbnails(jobId, thumbnails);
         if (!problems.isEmpty()) {

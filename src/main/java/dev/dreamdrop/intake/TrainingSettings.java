@@ -11,10 +11,11 @@ import java.util.List;
  * @param maxTrainSteps  null to use the API's rule: 2 x the number of images, at most 2000
  * @param seed           null for a random seed
  * @param notifyStatuses statuses that send email for this set, or null for the configured ones
+ * @param notifyUrl      receivers of this set's status events, besides dreamdrop.events.urls
  */
 public record TrainingSettings(TrainingKind kind, String instancePrompt, String classPrompt, String baseModelId,
                                String trainingType, Integer maxTrainSteps, String seed, DreamboothV2 v2, Lora lora,
-                               List<String> notifyEmail, List<String> notifyStatuses) {
+                               List<String> notifyEmail, List<String> notifyStatuses, List<String> notifyUrl) {
 
     /** Dreambooth v2's learning rates (as the vendor writes them, e.g. {@code 1e-6}) and step counts. */
     public record DreamboothV2(String learningRateUnet, Integer stepsUnet, String learningRateTextEncoder,

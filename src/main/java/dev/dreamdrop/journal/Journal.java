@@ -158,20 +158,28 @@ public class Journal {
              PreparedStatement insert = c.prepareStatement("INSERT INTO jobs (id, source, set_name, fingerprint,"
                      + " status, active_key, webhook_token, image_token, created_at, updated_at, owner)"
                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, id);
-            insert.setString(2, source);
-            insert.setString(3, setName);
-            insert.setString(4, fingerprint);
-            insert.setString(5, TrainingStatus.CLAIMED);
-            insert.setString(6, activeKey(source, setName));
-            insert.setString(7, newToken());
-            insert.setString(8, newToken());
-            insert.setTimestamp(9, Timestamp.from(now));
-            insert.setTimestamp(10, Timestamp.from(now));
-            insert.setString(11, instanceId);
-            insert.executeUpdate();
-            insertEvent(c, new StatusChange(id, setName, TrainingStatus.CLAIMED, "intake", "set claimed", true,
-                    null, now, 0));
+            // the job, its first event and that event's place in the status outbox, together
+            c.setAutoCommit(false);
+            try {
+                insert.setString(1, id);
+                insert.setString(2, source);
+                insert.setString(3, setName);
+                insert.setString(4, fingerprint);
+                insert.setString(5, TrainingStatus.CLAIMED);
+                insert.setString(6, activeKey(source, setName));
+                insert.setString(7, newToken());
+                insert.setString(8, newToken());
+                insert.setTimestamp(9, Timestamp.from(now));
+                insert.setTimestamp(10, Timestamp.from(now));
+                insert.setString(11, instanceId);
+                insert.executeUpdate();
+                journalEvent(c, new StatusChange(id, setName, TrainingStatus.CLAIMED, "intake", "set claimed", true,
+                        null, now, 0));
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             if (isUniqueViolation(e)) {
                 return Optional.empty();
@@ -392,10 +400,29 @@ public class Journal {
         }
     }
 
-    /** Who hears about the job by email, and for which statuses (null: the configured ones). */
-    public void recordNotification(String jobId, List<String> emails, List<String> statuses) {
-        update(jobId, "UPDATE jobs SET notify_email = ?, notify_statuses = ? WHERE id = ?",
-                String.join(",", emails), statuses == null ? null : String.join(",", statuses), jobId);
+    /**
+     * Who hears about the job by email, and for which statuses (null: the configured ones), and where its own
+     * status events go besides the configured receivers.
+     */
+    public void recordNotification(String jobId, List<String> emails, List<String> statuses, List<String> eventUrls) {
+        // the URLs one per line: a URL may hold a comma
+        update(jobId, "UPDATE jobs SET notify_email = ?, notify_statuses = ?, notify_url = ? WHERE id = ?",
+                String.join(",", emails), statuses == null ? null : String.join(",", statuses),
+                String.join("\n", eventUrls), jobId);
+    }
+
+    /** The set's own receivers of its status events ({@code notify_url}), possibly none. */
+    public List<String> eventReceivers(String jobId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT notify_url FROM jobs WHERE id = ?")) {
+            q.setString(1, jobId);
+            try (ResultSet rs = q.executeQuery()) {
+                String urls = rs.next() ? rs.getString(1) : null;
+                return urls == null || urls.isBlank() ? List.of() : List.of(urls.split("\n"));
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot read job " + jobId, e);
+        }
     }
 
     /** The job's {@code notify_email} addresses and {@code notify_statuses} (null when the set did not say). */

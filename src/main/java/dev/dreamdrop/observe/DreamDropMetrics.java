@@ -1,6 +1,7 @@
 package dev.dreamdrop.observe;
 
 import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.events.EventOutbox;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusOutbox;
 import dev.dreamdrop.mail.MailOutbox;
@@ -23,12 +24,14 @@ public final class DreamDropMetrics {
 
     private final Snapshot<Map<String, Long>> jobs;
     private final Snapshot<Map<String, Long>> emails;
+    private final Snapshot<Map<String, Long>> events;
     private final Snapshot<Long> submitted;
     private final Snapshot<StatusOutbox.Backlog> unrouted;
 
-    private DreamDropMetrics(Journal journal, MailOutbox mail, StatusOutbox statusOutbox) {
+    private DreamDropMetrics(Journal journal, MailOutbox mail, StatusOutbox statusOutbox, EventOutbox eventOutbox) {
         jobs = new Snapshot<>(journal::countByStatus);
         emails = new Snapshot<>(mail::countByState);
+        events = new Snapshot<>(eventOutbox::countByState);
         submitted = new Snapshot<>(journal::countSubmitted);
         unrouted = new Snapshot<>(statusOutbox::backlog);
     }
@@ -38,8 +41,8 @@ public final class DreamDropMetrics {
      * registry is scraped (DreamDrop binds it in Camel's registry).
      */
     public static DreamDropMetrics register(MeterRegistry registry, Journal journal, MailOutbox mail,
-                                            StatusOutbox statusOutbox) {
-        DreamDropMetrics metrics = new DreamDropMetrics(journal, mail, statusOutbox);
+                                            StatusOutbox statusOutbox, EventOutbox eventOutbox) {
+        DreamDropMetrics metrics = new DreamDropMetrics(journal, mail, statusOutbox, eventOutbox);
         FunctionCounter.builder("dreamdrop.sets.received", metrics,
                         m -> m.jobs.get().values().stream().mapToLong(Long::longValue).sum())
                 .description("Sets claimed from an inbox").register(registry);
@@ -55,6 +58,11 @@ public final class DreamDropMetrics {
         for (String state : List.of("sent", "pending", "parked")) {
             Gauge.builder("dreamdrop.emails", metrics, m -> m.emails.get().getOrDefault(state, 0L))
                     .tag("state", state).description("Status emails by state").register(registry);
+        }
+        // delivered, retried and parked by receiver are counted as they happen (EventOutbox)
+        for (String state : List.of("delivered", "pending", "parked")) {
+            Gauge.builder("dreamdrop.events.outbox", metrics, m -> m.events.get().getOrDefault(state, 0L))
+                    .tag("state", state).description("Status events by state").register(registry);
         }
         Gauge.builder("dreamdrop.status.outbox.depth", metrics, m -> m.unrouted.get().depth())
                 .description("Journalled status changes not yet routed to every sink").register(registry);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dreamdrop.api.ApiResult;
 import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.events.EventOutbox;
 import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
@@ -19,7 +20,7 @@ import java.util.Set;
 
 /**
  * What an operator can see and do: jobs and their history, cancel a training, delete a trained model, retry a
- * set, list the account's models. Every answer is JSON with an HTTP status; every action is journalled.
+ * set, list the account's models, see and replay parked status events. Every answer is JSON with an HTTP status; every action is journalled.
  */
 public class OperatorApi {
 
@@ -30,12 +31,14 @@ public class OperatorApi {
     private final Journal journal;
     private final TrainingApi api;
     private final SetSources sources;
+    private final EventOutbox events;
     private final ObjectMapper json = new ObjectMapper();
 
-    public OperatorApi(Journal journal, TrainingApi api, SetSources sources) {
+    public OperatorApi(Journal journal, TrainingApi api, SetSources sources, EventOutbox events) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
+        this.events = events;
     }
 
     /** An HTTP status and a JSON body. */
@@ -134,6 +137,25 @@ public class OperatorApi {
             return error(502, "the training API did not list the models: " + result.message());
         }
         return new Answer(200, result.body().path("data"));
+    }
+
+    /** The status events parked after their last attempt, each with the number of its job's events behind it. */
+    public Answer parkedEvents() {
+        return new Answer(200, events.parked());
+    }
+
+    /** A parked event is delivered again, and its job's later events after it. */
+    public Answer replayEvent(String id) {
+        long eventId;
+        try {
+            eventId = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return error(404, "no event " + id);
+        }
+        if (!events.replay(eventId)) {
+            return error(409, "event " + id + " is not parked");
+        }
+        return new Answer(202, json.createObjectNode().put("status", "replaying").put("id", eventId));
     }
 
     /** A thumbnail of one of the job's photos, or null. */

@@ -32,6 +32,8 @@ public final class OperatorHttp {
         router.post("/api/jobs/:id/delete-model").blockingHandler(ctx -> send(ctx, api.deleteModel(ctx.pathParam("id"))));
         router.post("/api/jobs/:id/retry").blockingHandler(ctx -> send(ctx, api.retry(ctx.pathParam("id"))));
         router.get("/api/models").blockingHandler(ctx -> send(ctx, api.models()));
+        router.get("/api/events/parked").blockingHandler(ctx -> send(ctx, api.parkedEvents()));
+        router.post("/api/events/:id/replay").blockingHandler(ctx -> send(ctx, api.replayEvent(ctx.pathParam("id"))));
         router.get("/api/jobs/:id/thumbnails/:n").blockingHandler(ctx -> {
             byte[] jpeg;
             try {

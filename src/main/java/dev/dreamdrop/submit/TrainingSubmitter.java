@@ -115,9 +115,14 @@ public class TrainingSubmitter {
 
     /**
      * Marks the API as called, if it was not already: only one attempt can pass, whatever redelivers, restarts or
-     * runs beside it, so that no request is ever sent twice.
+     * runs beside it, so that no request is ever sent twice. None passes while DreamDrop stops: the submission stays
+     * journalled as not sent, and the restart makes it.
      */
-    public boolean startCalling(Submission submission) {
+    public boolean startCalling(Submission submission, Exchange exchange) {
+        if (exchange.getContext().isStopping()) {
+            leftToTheRestart(submission);
+            return false;
+        }
         boolean first = journal.markCallingApi(submission.jobId());
         if (!first) {
             LOG.warn("Set {} (job {}): the API was called for it already; not calling it again", submission.setName(),
@@ -182,8 +187,7 @@ public class TrainingSubmitter {
     public StatusChange giveUp(Exchange exchange) {
         Submission submission = exchange.getProperty(SUBMISSION, Submission.class);
         if (exchange.getContext().isStopping()) {
-            LOG.info("Set {} (job {}): DreamDrop is stopping while it waits to retry; it is submitted at the restart",
-                    submission.setName(), submission.jobId());
+            leftToTheRestart(submission);
             return null;
         }
         ApiResult last = busy(exchange).result();
@@ -196,6 +200,11 @@ public class TrainingSubmitter {
         return failed(job, "The training API was unavailable for " + exchange.getProperty(ATTEMPTS, Integer.class)
                 + " attempts (last answer: " + last.message() + "). Nothing was trained; move the set back into the"
                 + " inbox to try again.");
+    }
+
+    private static void leftToTheRestart(Submission submission) {
+        LOG.info("Set {} (job {}): DreamDrop is stopping before the API is called; it is submitted at the restart",
+                submission.setName(), submission.jobId());
     }
 
     private static TrainingApiBusy busy(Exchange exchange) {

@@ -36,7 +36,9 @@ class SubmitRouteTest extends DreamDropRouteTest {
 
     @Override
     protected Map<String, String> settings() {
-        return Map.of("dreamdrop.intake.concurrency", "1", "dreamdrop.api.timeout", "1s",
+        // an answer slower than the timeout is an unknown outcome: the timeout is well above what a loaded CI
+        // machine takes to answer, the test that wants one makes the sandbox slower still
+        return Map.of("dreamdrop.intake.concurrency", "1", "dreamdrop.api.timeout", "3s",
                 "dreamdrop.api.max-attempts", "3");
     }
 
@@ -117,9 +119,15 @@ class SubmitRouteTest extends DreamDropRouteTest {
         int before = fineTuneRequests().size();
         int trainings = sandbox.trainingIds().size();
         drop("interrupted", "photo of sks person");
-        await().atMost(Duration.ofSeconds(20)).until(() -> fineTuneRequests().size() - before == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> fineTuneRequests().size() - before == 1
+                && job("interrupted").apiCalledAt() == null);
 
+        Duration shutdownTimeout = Duration.ofSeconds(context.getShutdownStrategy().getTimeout());
+        long stopping = System.nanoTime();
         context.stop();
+        Duration stop = Duration.ofNanos(System.nanoTime() - stopping);
+        assertTrue(stop.compareTo(shutdownTimeout) < 0, "the stop waited for the 30 s retry_after until the"
+                + " shutdown timeout (" + shutdownTimeout + "): " + stop);
 
         // the same public URL: the journalled request names it for the photos and the webhooks
         try (RunningDreamDrop restarted = RunningDreamDrop.start(data, sandbox, Map.of("camel.server.port",
@@ -139,7 +147,7 @@ class SubmitRouteTest extends DreamDropRouteTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(job("exhausted").status()));
             assertTrue(job("exhausted").error().contains("unavailable for 3 attempts"), job("exhausted").error());
 
-            sandbox.latency(Duration.ofMillis(1500));
+            sandbox.latency(Duration.ofMillis(4500));
             drop("times-out", "photo of sks person");
             // the training's first webhook settles an unknown outcome at once: the log says it was one
             await().atMost(Duration.ofSeconds(20)).until(() -> judgedUnknown(log, "times-out"));
