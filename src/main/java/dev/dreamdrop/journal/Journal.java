@@ -158,28 +158,20 @@ public class Journal {
              PreparedStatement insert = c.prepareStatement("INSERT INTO jobs (id, source, set_name, fingerprint,"
                      + " status, active_key, webhook_token, image_token, created_at, updated_at, owner)"
                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            // the job, its first event and that event's place in the status outbox, together
-            c.setAutoCommit(false);
-            try {
-                insert.setString(1, id);
-                insert.setString(2, source);
-                insert.setString(3, setName);
-                insert.setString(4, fingerprint);
-                insert.setString(5, TrainingStatus.CLAIMED);
-                insert.setString(6, activeKey(source, setName));
-                insert.setString(7, newToken());
-                insert.setString(8, newToken());
-                insert.setTimestamp(9, Timestamp.from(now));
-                insert.setTimestamp(10, Timestamp.from(now));
-                insert.setString(11, instanceId);
-                insert.executeUpdate();
-                journalEvent(c, new StatusChange(id, setName, TrainingStatus.CLAIMED, "intake", "set claimed", true,
-                        null, now, 0));
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            insert.setString(1, id);
+            insert.setString(2, source);
+            insert.setString(3, setName);
+            insert.setString(4, fingerprint);
+            insert.setString(5, TrainingStatus.CLAIMED);
+            insert.setString(6, activeKey(source, setName));
+            insert.setString(7, newToken());
+            insert.setString(8, newToken());
+            insert.setTimestamp(9, Timestamp.from(now));
+            insert.setTimestamp(10, Timestamp.from(now));
+            insert.setString(11, instanceId);
+            insert.executeUpdate();
+            insertEvent(c, new StatusChange(id, setName, TrainingStatus.CLAIMED, "intake", "set claimed", true,
+                    null, now, 0));
         } catch (SQLException e) {
             if (isUniqueViolation(e)) {
                 return Optional.empty();
