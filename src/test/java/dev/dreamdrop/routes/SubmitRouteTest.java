@@ -151,6 +151,8 @@ class SubmitRouteTest extends DreamDropRouteTest {
             drop("times-out", "photo of sks person");
             // the training's first webhook settles an unknown outcome at once: the log says it was one
             await().atMost(Duration.ofSeconds(20)).until(() -> judgedUnknown(log, "times-out"));
+            // the sandbox starts that training once its slow answer is out: not during the class's next test
+            await().atMost(Duration.ofSeconds(20)).until(() -> job("times-out").trainingId() != null);
             sandbox.latency(Duration.ZERO);
 
             sandbox.failNextTrainingRequests(1, ResponseFault.ACCEPT_WITHOUT_ANSWER);
