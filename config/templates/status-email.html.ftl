@@ -14,6 +14,10 @@
   <#if body.reason?has_content>
   <p><strong>Reason:</strong> ${body.reason}</p>
   </#if>
+  <#if body.photoWarnings?has_content>
+  <p><strong>About the photos:</strong></p>
+  <ul><#list body.photoWarnings as warning><li>${warning}</li></#list></ul>
+  </#if>
   <#if body.advice?has_content>
   <p><strong>What now:</strong> ${body.advice}</p>
   </#if>

@@ -6,6 +6,13 @@ Status: ${body.statusText} (${body.status})
 <#if body.reason?has_content>
 Reason: ${body.reason}
 </#if>
+<#if body.photoWarnings?has_content>
+
+About the photos:
+<#list body.photoWarnings as warning>
+- ${warning}
+</#list>
+</#if>
 <#if body.advice?has_content>
 
 What now: ${body.advice}

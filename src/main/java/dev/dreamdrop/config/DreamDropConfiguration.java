@@ -172,7 +172,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
                         settings.optional("dreamdrop.defaults.lora.negative-prompt")),
                 List.of(),
                 null,
-                List.of()), settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox);
+                List.of(),
+                settings.oneOf("dreamdrop.images.crop", ManifestReader.CROPS.toArray(String[]::new))),
+                settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox);
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));

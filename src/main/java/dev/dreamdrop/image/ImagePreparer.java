@@ -5,6 +5,8 @@ import com.drew.imaging.ImageProcessingException;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 
+import org.bytedeco.opencv.opencv_core.Mat;
+
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -24,15 +26,18 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Turns a photo into the 512x512 JPEG the training API wants: centre square, EXIF orientation applied,
- * good-quality downscaling, no metadata at all in the result (GPS and camera data never leave).
+ * Turns a photo into the 512x512 JPEG the training API wants: a square around the subject's face (or at the
+ * centre), EXIF orientation applied once, good-quality downscaling, no metadata at all in the result (GPS and
+ * camera data never leave).
  *
  * <p>Memory stays bounded whatever the photo: the header is read first and a photo over the pixel limit is
- * refused before decoding (decompression bombs), and only the centre square is decoded, subsampled while
- * reading to at most {@code 2 x 512} per side, so a 100-megapixel photo costs no more than a small one.
+ * refused before decoding (decompression bombs); OpenCV decodes a JPEG at a reduced scale, outside the heap, and
+ * the Java path decodes only the centre square, subsampled while reading, so a 100-megapixel photo costs no more
+ * than a small one.
  */
 public class ImagePreparer {
 
@@ -72,9 +77,121 @@ public class ImagePreparer {
         }
     }
 
-    /** Prepares {@code photo}, writes the 512x512 JPEG to {@code target}, and returns the image written. */
+    /** How a photo is cut: around the face of its one subject, around both faces of a couple, or at its centre. */
+    public enum Crop { CENTRE, ONE_FACE, TWO_FACES }
+
+    /**
+     * A prepared photo and what was found in it.
+     *
+     * @param square            where the square was cut, in the photo's pixels as displayed
+     * @param faces             faces found, or -1 when none were looked for (centre crop, or no OpenCV here)
+     * @param faceWidthInResult width of the largest face in the 512x512 image, 0 when none was found
+     */
+    public record Prepared(BufferedImage image, Rectangle square, int faces, int faceWidthInResult) {
+    }
+
+    /** Prepares {@code photo} cut at its centre, writes the 512x512 JPEG to {@code target}, and returns it. */
     public BufferedImage prepare(Path photo, Path target) throws ImageProblem {
+        return prepare(photo, target, Crop.CENTRE).image();
+    }
+
+    /**
+     * Prepares {@code photo} cut as {@code crop} asks (at its centre when no face is found), and writes the
+     * 512x512 JPEG to {@code target}. Decoded by OpenCV where its natives load and it reads the file, else in Java
+     * (centre crop); either way the header is checked against the limits before anything is decoded.
+     */
+    public Prepared prepare(Path photo, Path target, Crop crop) throws ImageProblem {
+        ImageInfo info = inspect(photo);
         int orientation = exifOrientation(photo);
+        Prepared prepared = OpenCvPhotos.available() ? prepareWithOpenCv(photo, info, orientation, crop) : null;
+        if (prepared == null) {
+            prepared = new Prepared(prepareInJava(photo, orientation), CropSquares.centre(
+                    orientation >= 5 ? info.height() : info.width(), orientation >= 5 ? info.width() : info.height()),
+                    -1, 0);
+        }
+        write(prepared.image(), target);
+        return prepared;
+    }
+
+    /**
+     * JPEG is decoded twice at reduced scales, both cheap (libjpeg scales while decoding): small, to find the
+     * faces, then just large enough for the square at 512 pixels. Other formats are decoded once, whole.
+     *
+     * @return null when OpenCV cannot read the file
+     */
+    private static Prepared prepareWithOpenCv(Path photo, ImageInfo info, int orientation, Crop crop) {
+        boolean turned = orientation >= 5;
+        int width = turned ? info.height() : info.width();
+        int height = turned ? info.width() : info.height();
+        boolean jpeg = "jpeg".equals(info.format());
+        Mat detection = null;
+        Mat source = null;
+        try {
+            Rectangle square = CropSquares.centre(width, height);
+            List<Rectangle> faces = List.of();
+            int detectionReduction = 0;
+            if (crop != Crop.CENTRE) {
+                detectionReduction = jpeg ? reduction(Math.max(width, height), OpenCvPhotos.DETECTION_SIDE) : 1;
+                detection = OpenCvPhotos.decode(photo, detectionReduction, orientation);
+                if (detection == null) {
+                    return null;
+                }
+                faces = scaled(OpenCvPhotos.faces(detection), detectionReduction);
+                if (!faces.isEmpty()) {
+                    square = CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, width, height, SIZE);
+                }
+            }
+            int reduction = jpeg ? reduction(square.width, SIZE) : 1;
+            if (reduction == detectionReduction) {
+                source = detection;
+                detection = null;
+            } else {
+                source = OpenCvPhotos.decode(photo, reduction, orientation);
+                if (source == null) {
+                    return null;
+                }
+            }
+            BufferedImage image = OpenCvPhotos.cropTo(source, within(source, square, reduction), SIZE);
+            return new Prepared(image, square, crop == Crop.CENTRE ? -1 : faces.size(),
+                    faces.isEmpty() ? 0 : faces.get(0).width * SIZE / square.width);
+        } finally {
+            if (detection != null) {
+                detection.close();
+            }
+            if (source != null) {
+                source.close();
+            }
+        }
+    }
+
+    /** The largest of 8, 4, 2 that leaves {@code side} at least {@code target} pixels, or 1. */
+    private static int reduction(int side, int target) {
+        for (int reduction = 8; reduction > 1; reduction /= 2) {
+            if (side / reduction >= target) {
+                return reduction;
+            }
+        }
+        return 1;
+    }
+
+    private static List<Rectangle> scaled(List<Rectangle> faces, int factor) {
+        return faces.stream().map(face -> new Rectangle(face.x * factor, face.y * factor, face.width * factor,
+                face.height * factor)).toList();
+    }
+
+    /** The square in the pixels of an image decoded at 1/{@code reduction}, kept inside it (decoders round up). */
+    private static Rectangle within(Mat image, Rectangle square, int reduction) {
+        int side = Math.min(Math.round((float) square.width / reduction), Math.min(image.cols(), image.rows()));
+        int x = Math.min(Math.round((float) square.x / reduction), image.cols() - side);
+        int y = Math.min(Math.round((float) square.y / reduction), image.rows() - side);
+        return new Rectangle(x, y, side, side);
+    }
+
+    /**
+     * The pure-Java path: only the centre square is decoded, subsampled while reading to at most
+     * {@code 2 x 512} per side, then oriented.
+     */
+    private static BufferedImage prepareInJava(Path photo, int orientation) throws ImageProblem {
         BufferedImage square;
         try (ImageInputStream in = ImageIO.createImageInputStream(photo.toFile())) {
             ImageReader reader = readerFor(in);
@@ -82,13 +199,10 @@ public class ImagePreparer {
                 reader.setInput(in, true, true);
                 int width = reader.getWidth(0);
                 int height = reader.getHeight(0);
-                checkLimits(new ImageInfo(reader.getFormatName(), width, height));
-                int side = Math.min(width, height);
-                Rectangle centre = new Rectangle((width - side) / 2, (height - side) / 2, side, side);
                 ImageReadParam param = reader.getDefaultReadParam();
-                int subsampling = Math.max(1, side / (SIZE * DECODE_FACTOR));
+                int subsampling = Math.max(1, Math.min(width, height) / (SIZE * DECODE_FACTOR));
                 param.setSourceSubsampling(subsampling, subsampling, 0, 0);
-                param.setSourceRegion(centre);
+                param.setSourceRegion(CropSquares.centre(width, height));
                 square = reader.read(0, param);
             } finally {
                 reader.dispose();
@@ -96,9 +210,7 @@ public class ImagePreparer {
         } catch (IOException | RuntimeException e) {
             throw new ImageProblem("could not be decoded (" + describe(e) + "); the file may be damaged");
         }
-        BufferedImage prepared = orient(scaleTo(toRgb(square), SIZE), orientation);
-        write(prepared, target);
-        return prepared;
+        return orient(scaleTo(toRgb(square), SIZE), orientation);
     }
 
     /** A small JPEG of a prepared image, for emails and the dashboard. */

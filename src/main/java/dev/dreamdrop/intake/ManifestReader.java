@@ -30,7 +30,8 @@ public class ManifestReader {
     public static final List<String> MANIFEST_NAMES = List.of("training.yaml", "training.yml", "training.json");
     /** Fields every kind takes; each kind adds its own ({@link TrainingKind#ownFields()}). */
     static final List<String> COMMON_FIELDS = List.of("kind", "instance_prompt", "class_prompt", "training_type",
-            "seed", "notify_email", "notify_statuses", "notify_url");
+            "seed", "notify_email", "notify_statuses", "notify_url", "crop");
+    public static final List<String> CROPS = List.of("face", "centre");
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     static final List<String> LORA_BASE_MODEL_TYPES = List.of("normal", "sdxl");
     static final List<String> LORA_TYPES = List.of("lora", "lycoris");
@@ -126,7 +127,8 @@ public class ManifestReader {
         List<String> notify = notifyEmail(fields, problems);
         List<String> notifyStatuses = notifyStatuses(fields, problems);
         return new TrainingSettings(kind, instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, v2,
-                lora, notify, notifyStatuses, notifyUrl(fields, problems));
+                lora, notify, notifyStatuses, notifyUrl(fields, problems),
+                choice(fields, "crop", defaults.crop(), CROPS, problems));
     }
 
     private TrainingKind kind(JsonNode fields, List<SetProblem> problems) {

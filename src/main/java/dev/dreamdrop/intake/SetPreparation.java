@@ -7,7 +7,6 @@ import dev.dreamdrop.journal.Journal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -74,11 +73,15 @@ public class SetPreparation {
         }
         int prepared = 0;
         List<byte[]> thumbnails = new ArrayList<>();
+        PhotoReport report = new PhotoReport(settings == null ? null : settings.trainingType());
         if (problems.isEmpty()) {
+            ImagePreparer.Crop crop = crop(settings);
             for (Path photo : photos) {
                 try {
-                    BufferedImage result = preparer.prepare(photo, target.resolve(PreparedImages.fileName(prepared)));
-                    thumbnails.add(ImagePreparer.thumbnail(result, THUMBNAIL_SIZE));
+                    ImagePreparer.Prepared result = preparer.prepare(photo,
+                            target.resolve(PreparedImages.fileName(prepared)), crop);
+                    report.add(photo.getFileName().toString(), result);
+                    thumbnails.add(ImagePreparer.thumbnail(result.image(), THUMBNAIL_SIZE));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
                     problems.add(SetProblem.ofFile(photo.getFileName().toString(), e.getMessage()));
@@ -89,6 +92,7 @@ public class SetPreparation {
             journal.recordNotification(jobId, settings.notifyEmail(), settings.notifyStatuses(), settings.notifyUrl());
         }
         journal.storeThumbnails(jobId, thumbnails);
+        journal.recordPhotoWarnings(jobId, report.warnings());
         if (!problems.isEmpty()) {
             preparedImages.discard(jobId);
             LOG.info("Set {} (job {}) has {} problem(s) and will be rejected", job.setName(), jobId, problems.size());
@@ -96,6 +100,18 @@ public class SetPreparation {
             LOG.info("Set {} (job {}): {} photos prepared", job.setName(), jobId, prepared);
         }
         return new PreparedSet(jobId, job.setName(), settings, prepared, problems);
+    }
+
+    /** Around the face(s) of a person set, unless the set or the configuration says centre. */
+    private static ImagePreparer.Crop crop(TrainingSettings settings) {
+        if (!"face".equals(settings.crop())) {
+            return ImagePreparer.Crop.CENTRE;
+        }
+        return switch (settings.trainingType()) {
+            case "men", "female", "women" -> ImagePreparer.Crop.ONE_FACE;
+            case "couple" -> ImagePreparer.Crop.TWO_FACES;
+            default -> ImagePreparer.Crop.CENTRE;
+        };
     }
 
     private List<Path> photos(Path setDir, List<SetProblem> problems) {

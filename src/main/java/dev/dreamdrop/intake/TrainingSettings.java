@@ -12,10 +12,12 @@ import java.util.List;
  * @param seed           null for a random seed
  * @param notifyStatuses statuses that send email for this set, or null for the configured ones
  * @param notifyUrl      receivers of this set's status events, besides dreamdrop.events.urls
+ * @param crop           {@code face} (around the face or faces of a person set) or {@code centre}
  */
 public record TrainingSettings(TrainingKind kind, String instancePrompt, String classPrompt, String baseModelId,
                                String trainingType, Integer maxTrainSteps, String seed, DreamboothV2 v2, Lora lora,
-                               List<String> notifyEmail, List<String> notifyStatuses, List<String> notifyUrl) {
+                               List<String> notifyEmail, List<String> notifyStatuses, List<String> notifyUrl,
+                               String crop) {
 
     /** Dreambooth v2's learning rates (as the vendor writes them, e.g. {@code 1e-6}) and step counts. */
     public record DreamboothV2(String learningRateUnet, Integer stepsUnet, String learningRateTextEncoder,

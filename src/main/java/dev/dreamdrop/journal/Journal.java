@@ -1,11 +1,13 @@
 package dev.dreamdrop.journal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dreamdrop.api.TrainingStatus;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
 import javax.sql.DataSource;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,6 +37,7 @@ import java.util.function.Supplier;
  */
 public class Journal {
 
+    private static final ObjectMapper WARNINGS_JSON = new ObjectMapper();
     private static final String JOB_COLUMNS = "id, source, set_name, fingerprint, status, training_id, webhook_token,"
             + " image_token, image_count, request_json, error, created_at, updated_at, submitted_at, endpoint, owner,"
             + " api_called_at";
@@ -401,6 +404,29 @@ public class Journal {
         update(jobId, "UPDATE jobs SET notify_email = ?, notify_statuses = ?, notify_url = ? WHERE id = ?",
                 String.join(",", emails), statuses == null ? null : String.join(",", statuses),
                 String.join("\n", eventUrls), jobId);
+    }
+
+    /** What the photo check found in the set's photos (see {@link PhotoWarning}); an empty list clears it. */
+    public void recordPhotoWarnings(String jobId, List<PhotoWarning> warnings) {
+        try {
+            update(jobId, "UPDATE jobs SET photo_warnings = ? WHERE id = ?",
+                    warnings.isEmpty() ? null : WARNINGS_JSON.writeValueAsString(warnings), jobId);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new JournalException("cannot write the photo warnings of job " + jobId, e);
+        }
+    }
+
+    public List<PhotoWarning> photoWarnings(String jobId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT photo_warnings FROM jobs WHERE id = ?")) {
+            q.setString(1, jobId);
+            try (ResultSet rs = q.executeQuery()) {
+                String stored = rs.next() ? rs.getString(1) : null;
+                return stored == null ? List.of() : List.of(WARNINGS_JSON.readValue(stored, PhotoWarning[].class));
+            }
+        } catch (SQLException | IOException e) {
+            throw new JournalException("cannot read the photo warnings of job " + jobId, e);
+        }
     }
 
     /** The set's own receivers of its status events ({@code notify_url}), possibly none. */

@@ -151,6 +151,20 @@ public class MailOutbox {
         }
     }
 
+    /** Whether no email about the same job was queued before this one. */
+    public boolean isFirstOfItsJob(MailTask task) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM mail_outbox WHERE job_id = ? AND id < ?")) {
+            Sql.bind(q, task.jobId(), task.id());
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 0;
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot read the mail outbox", e);
+        }
+    }
+
     /** How many emails are in each state: pending, sent, parked. */
     public Map<String, Long> countByState() {
         Map<String, Long> counts = new HashMap<>();

@@ -98,6 +98,9 @@ public class StatusEmails {
         model.put("results", settings.resultsDir().resolve(job.setName()).toString());
         model.put("reason", reason(job, status));
         model.put("advice", ADVICE.getOrDefault(status, ""));
+        // what the photo check found is told once, in the set's first email
+        model.put("photoWarnings", outbox.isFirstOfItsJob(task) ? journal.photoWarnings(job.id()).stream()
+                .map(w -> w.file() == null ? w.warning() : w.file() + ": " + w.warning()).toList() : List.of());
         int thumbnails = journal.thumbnails(job.id()).size();
         List<String> cids = new ArrayList<>();
         for (int i = 0; i < thumbnails; i++) {

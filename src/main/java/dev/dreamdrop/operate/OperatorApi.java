@@ -165,7 +165,7 @@ public class OperatorApi {
     }
 
     private ObjectNode summary(Job job) {
-        return json.createObjectNode()
+        ObjectNode summary = json.createObjectNode()
                 .put("id", job.id())
                 .put("set", job.setName())
                 .put("source", job.source())
@@ -177,6 +177,8 @@ public class OperatorApi {
                 .put("error", job.error())
                 .put("created", job.createdAt().toString())
                 .put("updated", job.updatedAt().toString());
+        summary.set("photo_warnings", json.valueToTree(journal.photoWarnings(job.id())));
+        return summary;
     }
 
     private Answer error(int status, String message) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.PhotoWarning;
 import dev.dreamdrop.journal.StatusChange;
 
 import java.io.IOException;
@@ -102,6 +103,10 @@ public class ResultsDocuments {
                 .put("created", job.createdAt().toString());
         if (job.error() != null) {
             status.put("error", job.error());
+        }
+        List<PhotoWarning> warnings = journal.photoWarnings(job.id());
+        if (!warnings.isEmpty()) {
+            status.set("photo_warnings", json.valueToTree(warnings));
         }
         return status;
     }

@@ -23,7 +23,7 @@ class ManifestReaderTest {
     private static final TrainingSettings DEFAULTS = new TrainingSettings(TrainingKind.DREAMBOOTH, "",
             "photo of person", "portraitplus-diffusion", "null", null, null,
             new TrainingSettings.DreamboothV2("1e-6", 1500, "1e-6", 350),
-            new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of());
+            new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
 
     private final ManifestReader reader = new ManifestReader(DEFAULTS, V2_RATES, false);
     private final List<SetProblem> problems = new ArrayList<>();
@@ -176,7 +176,7 @@ class ManifestReaderTest {
     void invalidConfiguredDefaultsStopStartUp() {
         TrainingSettings bad = new TrainingSettings(TrainingKind.DREAMBOOTH, "", "c", "m", "null", null, null,
                 new TrainingSettings.DreamboothV2("9e-9", 1500, "1e-6", 350),
-                new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of());
+                new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ManifestReader(bad, V2_RATES, false));
         assertTrue(e.getMessage().contains("learning_rate_unet"), e.getMessage());

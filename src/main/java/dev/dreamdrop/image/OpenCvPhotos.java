@@ -1,0 +1,175 @@
+package dev.dreamdrop.image;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.RectVector;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.bytedeco.opencv.opencv_objdetect.CascadeClassifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.awt.Rectangle;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_core.ROTATE_180;
+import static org.bytedeco.opencv.global.opencv_core.ROTATE_90_CLOCKWISE;
+import static org.bytedeco.opencv.global.opencv_core.ROTATE_90_COUNTERCLOCKWISE;
+import static org.bytedeco.opencv.global.opencv_core.flip;
+import static org.bytedeco.opencv.global.opencv_core.rotate;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.equalizeHist;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * OpenCV, through the JavaCPP presets: photos decoded by libjpeg-turbo (at a reduced scale while decoding) and
+ * libwebp, and faces found with the frontal-face Haar cascade shipped inside the natives jar. The natives load on
+ * first use, not at start-up; where they cannot load, {@link #available()} says so once and DreamDrop decodes in
+ * Java and crops the centre.
+ */
+final class OpenCvPhotos {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpenCvPhotos.class);
+    private static final String CASCADE = "share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml";
+    /** Faces are looked for on a grayscale copy whose longer side is at most this. */
+    static final int DETECTION_SIDE = 640;
+
+    private static volatile Boolean available;
+    private static final ThreadLocal<CascadeClassifier> FACES = ThreadLocal.withInitial(OpenCvPhotos::cascade);
+
+    private OpenCvPhotos() {
+    }
+
+    /** Whether OpenCV's natives load here; the first call loads them and logs which decoder is in use. */
+    static boolean available() {
+        Boolean known = available;
+        if (known == null) {
+            synchronized (OpenCvPhotos.class) {
+                if (available == null) {
+                    available = load();
+                }
+                known = available;
+            }
+        }
+        return known;
+    }
+
+    private static boolean load() {
+        try {
+            Loader.load(org.bytedeco.opencv.global.opencv_imgcodecs.class);
+            Loader.load(org.bytedeco.opencv.global.opencv_objdetect.class);
+            LOG.info("Photos are decoded by OpenCV {} (libjpeg-turbo, libwebp) and cropped around faces",
+                    org.bytedeco.opencv.global.opencv_core.CV_VERSION());
+            return true;
+        } catch (Throwable e) {
+            LOG.warn("OpenCV cannot load here ({}): photos are decoded in Java and centre-cropped", e.toString());
+            return false;
+        }
+    }
+
+    private static CascadeClassifier cascade() {
+        try {
+            File file = Loader.cacheResource(org.bytedeco.opencv.global.opencv_objdetect.class,
+                    "/org/bytedeco/opencv/" + Loader.getPlatform() + "/" + CASCADE);
+            CascadeClassifier classifier = new CascadeClassifier(file.getAbsolutePath());
+            if (classifier.empty()) {
+                throw new IllegalStateException("the face cascade " + file + " does not load");
+            }
+            return classifier;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the face cascade is missing from the OpenCV jar", e);
+        }
+    }
+
+    /**
+     * Decodes {@code photo} in its stored orientation, JPEG at 1/{@code reduction} of its size (1, 2, 4 or 8, as
+     * libjpeg scales while decoding), then turns it as its EXIF orientation says: applied here, once.
+     *
+     * @return a BGR image; null when OpenCV cannot read the file
+     */
+    static Mat decode(Path photo, int reduction, int orientation) {
+        int mode = switch (reduction) {
+            case 8 -> IMREAD_REDUCED_COLOR_8;
+            case 4 -> IMREAD_REDUCED_COLOR_4;
+            case 2 -> IMREAD_REDUCED_COLOR_2;
+            default -> IMREAD_COLOR;
+        };
+        Mat image = imread(photo.toString(), mode | IMREAD_IGNORE_ORIENTATION);
+        if (image == null || image.empty()) {
+            return null;
+        }
+        return orient(image, orientation);
+    }
+
+    private static Mat orient(Mat image, int orientation) {
+        if (orientation == 1) {
+            return image;
+        }
+        Mat turned = new Mat();
+        switch (orientation) {
+            case 2 -> flip(image, turned, 1);
+            case 3 -> rotate(image, turned, ROTATE_180);
+            case 4 -> flip(image, turned, 0);
+            case 5 -> {
+                rotate(image, turned, ROTATE_90_CLOCKWISE);
+                flip(turned, turned, 1);
+            }
+            case 6 -> rotate(image, turned, ROTATE_90_CLOCKWISE);
+            case 7 -> {
+                rotate(image, turned, ROTATE_90_CLOCKWISE);
+                flip(turned, turned, 0);
+            }
+            case 8 -> rotate(image, turned, ROTATE_90_COUNTERCLOCKWISE);
+            default -> image.copyTo(turned);
+        }
+        image.close();
+        return turned;
+    }
+
+    /** The faces in {@code image}, largest first, in its coordinates. */
+    static List<Rectangle> faces(Mat image) {
+        double scale = Math.min(1.0, (double) DETECTION_SIDE / Math.max(image.cols(), image.rows()));
+        try (Mat small = new Mat(); Mat gray = new Mat(); RectVector found = new RectVector()) {
+            resize(image, small, new Size((int) Math.round(image.cols() * scale),
+                    (int) Math.round(image.rows() * scale)), 0, 0, INTER_AREA);
+            cvtColor(small, gray, COLOR_BGR2GRAY);
+            equalizeHist(gray, gray);
+            int minFace = Math.max(20, Math.min(gray.cols(), gray.rows()) / 20);
+            FACES.get().detectMultiScale(gray, found, 1.1, 4, 0, new Size(minFace, minFace), new Size());
+            List<Rectangle> faces = new ArrayList<>();
+            for (long i = 0; i < found.size(); i++) {
+                Rect face = found.get(i);
+                faces.add(new Rectangle((int) Math.round(face.x() / scale), (int) Math.round(face.y() / scale),
+                        (int) Math.round(face.width() / scale), (int) Math.round(face.height() / scale)));
+            }
+            faces.sort(Comparator.comparingInt((Rectangle face) -> face.width * face.height).reversed());
+            return faces;
+        }
+    }
+
+    /** The square {@code crop} of {@code image}, scaled to {@code size} x {@code size}, as an RGB image. */
+    static BufferedImage cropTo(Mat image, Rectangle crop, int size) {
+        try (Rect region = new Rect(crop.x, crop.y, crop.width, crop.height); Mat square = new Mat(image, region);
+             Mat scaled = new Mat()) {
+            resize(square, scaled, new Size(size, size), 0, 0, INTER_AREA);
+            BufferedImage result = new BufferedImage(size, size, BufferedImage.TYPE_3BYTE_BGR);
+            byte[] pixels = ((DataBufferByte) result.getRaster().getDataBuffer()).getData();
+            scaled.data().get(pixels);
+            return result;
+        }
+    }
+}
