@@ -150,7 +150,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         SetSources setSources = new SetSources(sources);
 
         ImagePreparer preparer = new ImagePreparer(settings.integer("dreamdrop.images.min-side"),
-                settings.longValue("dreamdrop.images.max-pixels"), settings.decimal("dreamdrop.images.jpeg-quality"));
+                settings.longValue("dreamdrop.images.max-pixels"), settings.decimal("dreamdrop.images.jpeg-quality"),
+                Boolean.parseBoolean(settings.oneOf("dreamdrop.images.opencv", "true", "false")));
         boolean vendorSandbox = Boolean.parseBoolean(settings.oneOf("dreamdrop.api.vendor-sandbox", "true", "false"));
         ManifestReader manifests = new ManifestReader(new TrainingSettings(
                 TrainingKind.fromManifest(settings.oneOf("dreamdrop.defaults.kind",

@@ -48,15 +48,22 @@ public class ImagePreparer {
     private final int minSide;
     private final long maxPixels;
     private final float jpegQuality;
+    private final boolean openCv;
 
     /**
      * @param minSide   shortest side a photo must have (at least 512 for a crop without upscaling)
      * @param maxPixels photos with more pixels than this are refused without being decoded
+     * @param openCv    false: decode in Java and cut at the centre, even where OpenCV would load
      */
-    public ImagePreparer(int minSide, long maxPixels, float jpegQuality) {
+    public ImagePreparer(int minSide, long maxPixels, float jpegQuality, boolean openCv) {
         this.minSide = minSide;
         this.maxPixels = maxPixels;
         this.jpegQuality = jpegQuality;
+        this.openCv = openCv;
+    }
+
+    public ImagePreparer(int minSide, long maxPixels, float jpegQuality) {
+        this(minSide, maxPixels, jpegQuality, true);
     }
 
     /** Reads only the header: format and dimensions, checked against the limits. */
@@ -103,7 +110,8 @@ public class ImagePreparer {
     public Prepared prepare(Path photo, Path target, Crop crop) throws ImageProblem {
         ImageInfo info = inspect(photo);
         int orientation = exifOrientation(photo);
-        Prepared prepared = OpenCvPhotos.available() ? prepareWithOpenCv(photo, info, orientation, crop) : null;
+        Prepared prepared = openCv && OpenCvPhotos.available() ? prepareWithOpenCv(photo, info, orientation, crop)
+                : null;
         if (prepared == null) {
             prepared = new Prepared(prepareInJava(photo, orientation), CropSquares.centre(
                     orientation >= 5 ? info.height() : info.width(), orientation >= 5 ? info.width() : info.height()),

@@ -1,5 +1,7 @@
 package dev.dreamdrop.image;
 
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -45,8 +47,12 @@ final class OpenCvPhotos {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenCvPhotos.class);
     private static final String CASCADE = "share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml";
-    /** Faces are looked for on a grayscale copy whose longer side is at most this. */
-    static final int DETECTION_SIDE = 640;
+    /** Faces are looked for on a grayscale copy whose longer side is at most this, ... */
+    static final int DETECTION_SIDE = 800;
+    /** ... down to this many pixels wide there (a face 2% of a photo's width). */
+    private static final int MIN_FACE = 16;
+    /** The cascade's confidence below which a candidate is not taken for a face. */
+    private static final double MIN_CONFIDENCE = 55.0;
 
     private static volatile Boolean available;
     private static final ThreadLocal<CascadeClassifier> FACES = ThreadLocal.withInitial(OpenCvPhotos::cascade);
@@ -140,18 +146,27 @@ final class OpenCvPhotos {
         return turned;
     }
 
-    /** The faces in {@code image}, largest first, in its coordinates. */
+    /**
+     * The faces in {@code image}, largest first, in its coordinates. The detector is asked with few neighbours, so
+     * that a small face against a busy background is found, and each candidate is kept only when its confidence (the
+     * cascade's level weight) is at least {@link #MIN_CONFIDENCE}: what it finds in a cat, a cup of coffee or a
+     * rocket stays below (see bench/RESULTS.md, face crops).
+     */
     static List<Rectangle> faces(Mat image) {
         double scale = Math.min(1.0, (double) DETECTION_SIDE / Math.max(image.cols(), image.rows()));
-        try (Mat small = new Mat(); Mat gray = new Mat(); RectVector found = new RectVector()) {
+        try (Mat small = new Mat(); Mat gray = new Mat(); RectVector found = new RectVector();
+             IntPointer levels = new IntPointer(); DoublePointer confidence = new DoublePointer()) {
             resize(image, small, new Size((int) Math.round(image.cols() * scale),
                     (int) Math.round(image.rows() * scale)), 0, 0, INTER_AREA);
             cvtColor(small, gray, COLOR_BGR2GRAY);
             equalizeHist(gray, gray);
-            int minFace = Math.max(20, Math.min(gray.cols(), gray.rows()) / 20);
-            FACES.get().detectMultiScale(gray, found, 1.1, 4, 0, new Size(minFace, minFace), new Size());
+            FACES.get().detectMultiScale3(gray, found, levels, confidence, 1.1, 3, 0, new Size(MIN_FACE, MIN_FACE),
+                    new Size(), true);
             List<Rectangle> faces = new ArrayList<>();
             for (long i = 0; i < found.size(); i++) {
+                if (confidence.get(i) < MIN_CONFIDENCE) {
+                    continue;
+                }
                 Rect face = found.get(i);
                 faces.add(new Rectangle((int) Math.round(face.x() / scale), (int) Math.round(face.y() / scale),
                         (int) Math.round(face.width() / scale), (int) Math.round(face.height() / scale)));

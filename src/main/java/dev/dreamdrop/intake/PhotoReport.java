@@ -24,7 +24,7 @@ final class PhotoReport {
 
     /** @param trainingType the set's training_type; men, female and women are sets of one person */
     PhotoReport(String trainingType) {
-        this.onePerson = List.of("men", "female", "women").contains(trainingType);
+        this.onePerson = trainingType != null && List.of("men", "female", "women").contains(trainingType);
     }
 
     void add(String file, ImagePreparer.Prepared photo) {

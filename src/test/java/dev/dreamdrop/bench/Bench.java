@@ -42,10 +42,14 @@ public final class Bench {
         Report report = new Report();
         System.out.println("figure / DreamDrop / reference / ratio / target");
 
-        List<String> only = Arrays.asList(option(options, "--only", "images,intake,webhooks,start-up").split(","));
+        List<String> only = Arrays.asList(option(options, "--only", "images,faces,intake,webhooks,start-up")
+                .split(","));
         if (only.contains("images")) {
             ImageBench images = new ImageBench(work, smoke ? 1 : 3, smoke ? 1000 : 4000, smoke ? 750 : 3000, report);
             images.run(images.makePhotos(sources), sourceNote);
+        }
+        if (only.contains("faces") && Files.exists(photoSource.resolve("astronaut.png"))) {
+            new FaceCropBench(work, report).run(photoSource);
         }
         ImageBench setPhotos = new ImageBench(work, 0, smoke ? 800 : 1600, smoke ? 600 : 1200, report);
         List<Path> jpegs = setPhotos.makePhotos(sources).stream()

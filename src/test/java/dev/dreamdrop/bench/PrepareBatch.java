@@ -22,7 +22,9 @@ public final class PrepareBatch {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]);
-        ImagePreparer preparer = new ImagePreparer(512, 100_000_000L, 0.92f);
+        // -Ddecoder=java: the pure-Java decoder DreamDrop had before OpenCV, measured beside it
+        ImagePreparer preparer = new ImagePreparer(512, 100_000_000L, 0.92f,
+                !"java".equals(System.getProperty("decoder")));
         long maxKept = 0;
         Path warmUp = Files.createDirectories(out.resolveSibling(out.getFileName() + "-warm-up"));
         for (int i = 1; i < args.length; i++) {
