@@ -25,7 +25,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -249,17 +248,7 @@ public class EventOutbox {
 
     /** How many events are in each state: pending, delivered, parked. */
     public Map<String, Long> countByState() {
-        Map<String, Long> counts = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT state, COUNT(*) FROM event_outbox GROUP BY state");
-             ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                counts.put(rs.getString(1), rs.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw new JournalException("cannot count events", e);
-        }
-        return counts;
+        return Sql.countByState(dataSource, "event_outbox");
     }
 
     /** Delivered events are kept as long as routed status changes (dreamdrop.outbox.retention), then deleted. */

@@ -3,7 +3,10 @@ package dev.dreamdrop.journal;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 
 /** Parameterised statements. */
 public final class Sql {
@@ -19,6 +22,21 @@ public final class Sql {
         } catch (SQLException e) {
             throw new JournalException("cannot update " + what, e);
         }
+    }
+
+    /** Rows of an outbox table by their {@code state} column. */
+    public static Map<String, Long> countByState(DataSource dataSource, String table) {
+        Map<String, Long> counts = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT state, COUNT(*) FROM " + table + " GROUP BY state");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot count the rows of " + table, e);
+        }
+        return counts;
     }
 
     public static void bind(PreparedStatement statement, Object... parameters) throws SQLException {

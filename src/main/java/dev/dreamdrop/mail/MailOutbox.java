@@ -20,7 +20,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -167,17 +166,7 @@ public class MailOutbox {
 
     /** How many emails are in each state: pending, sent, parked. */
     public Map<String, Long> countByState() {
-        Map<String, Long> counts = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT state, COUNT(*) FROM mail_outbox GROUP BY state");
-             ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                counts.put(rs.getString(1), rs.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw new JournalException("cannot count emails", e);
-        }
-        return counts;
+        return Sql.countByState(dataSource, "mail_outbox");
     }
 
     public void sent(long id) {
