@@ -417,29 +417,30 @@ public class Journal {
     }
 
     public List<PhotoWarning> photoWarnings(String jobId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT photo_warnings FROM jobs WHERE id = ?")) {
-            q.setString(1, jobId);
-            try (ResultSet rs = q.executeQuery()) {
-                String stored = rs.next() ? rs.getString(1) : null;
-                return stored == null ? List.of() : List.of(WARNINGS_JSON.readValue(stored, PhotoWarning[].class));
-            }
-        } catch (SQLException | IOException e) {
+        String stored = jobColumn(jobId, "photo_warnings");
+        try {
+            return stored == null ? List.of() : List.of(WARNINGS_JSON.readValue(stored, PhotoWarning[].class));
+        } catch (IOException e) {
             throw new JournalException("cannot read the photo warnings of job " + jobId, e);
         }
     }
 
     /** The set's own receivers of its status events ({@code notify_url}), possibly none. */
     public List<String> eventReceivers(String jobId) {
+        String urls = jobColumn(jobId, "notify_url");
+        return urls == null || urls.isBlank() ? List.of() : List.of(urls.split("\n"));
+    }
+
+    /** One text column of a job, null when the job or the value is missing. */
+    private String jobColumn(String jobId, String column) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT notify_url FROM jobs WHERE id = ?")) {
+             PreparedStatement q = c.prepareStatement("SELECT " + column + " FROM jobs WHERE id = ?")) {
             q.setString(1, jobId);
             try (ResultSet rs = q.executeQuery()) {
-                String urls = rs.next() ? rs.getString(1) : null;
-                return urls == null || urls.isBlank() ? List.of() : List.of(urls.split("\n"));
+                return rs.next() ? rs.getString(1) : null;
             }
         } catch (SQLException e) {
-            throw new JournalException("cannot read job " + jobId, e);
+            throw new JournalException("cannot read the " + column + " of job " + jobId, e);
         }
     }
 

@@ -53,6 +53,22 @@ class ManifestReaderTest {
     }
 
     @Test
+    void aSetNamesItsOwnEventReceiversAndItsCrop() throws Exception {
+        TrainingSettings settings = read("training.yaml", String.join("\n",
+                "instance_prompt: photo of sks person",
+                "notify_url: [\"https://app.example.com/hooks?a=1,2\", \"http://10.0.0.5:8080/events\"]",
+                "crop: centre"));
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertEquals(List.of("https://app.example.com/hooks?a=1,2", "http://10.0.0.5:8080/events"),
+                settings.notifyUrl());
+        assertEquals("centre", settings.crop());
+
+        read("training.yaml", "instance_prompt: photo of sks person\nnotify_url: file:///etc/passwd\ncrop: tight\n");
+        assertEquals(List.of("notify_url", "crop"), problems.stream().map(SetProblem::field).toList(),
+                problems.toString());
+    }
+
+    @Test
     void jsonManifestWithNumbersAsStringsLikeTheApi() throws Exception {
         TrainingSettings settings = read("training.json",
                 "{\"instance_prompt\": \"photo of sks dog\", \"max_train_steps\": \"16\", \"training_type\": null}");
