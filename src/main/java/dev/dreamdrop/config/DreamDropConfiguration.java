@@ -14,6 +14,7 @@ import dev.dreamdrop.intake.SetFolders;
 import dev.dreamdrop.intake.SetPreparation;
 import dev.dreamdrop.intake.TrainingSettings;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.JournalStartup;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
 import dev.dreamdrop.image.HostedImages;
 import dev.dreamdrop.image.ImageHosting;
@@ -54,6 +55,7 @@ import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import com.zaxxer.hikari.HikariConfig;
@@ -97,15 +99,11 @@ public class DreamDropConfiguration implements CamelConfiguration {
         DataSource dataSource = dataSource(context, settings);
         String instanceId = instanceId(settings);
         Journal journal = new Journal(dataSource, instanceId);
-        journal.migrate();
-        journal.heartbeat();
         Reservations reservations = new Reservations(instanceId, settings.duration("dreamdrop.replicas.lease"));
         StatusOutbox statusOutbox = new StatusOutbox(dataSource, reservations,
                 new Backoff(settings.duration("dreamdrop.outbox.retry-initial-delay"),
                         settings.duration("dreamdrop.outbox.retry-max-delay")),
                 settings.duration("dreamdrop.outbox.retention"));
-        // before any route runs: what an earlier run of this instance held is taken up again now, not after a lease
-        statusOutbox.releaseOwnReservations();
         // Camel's Prometheus support serves the registry bound under this name (see DreamDrop.create)
         MeterRegistry metrics = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
 
@@ -207,7 +205,6 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         MailSettings mail = mailSettings(context, settings);
         MailOutbox outbox = new MailOutbox(dataSource, journal, reservations, mail, metrics);
-        outbox.releaseOwnReservations();
         registry.bind("mailOutbox", outbox);
         registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
         registry.bind("statusOutbox", statusOutbox);
@@ -219,7 +216,14 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 new Backoff(settings.duration("dreamdrop.events.retry-initial-delay"),
                         settings.duration("dreamdrop.events.retry-max-delay")),
                 settings.duration("dreamdrop.outbox.retention"), metrics);
-        eventOutbox.releaseOwnReservations();
+        // before any route runs: what an earlier run of this instance held is taken up again now, not after a lease
+        addStartupListener(context, JournalStartup.begin(() -> {
+            journal.migrate();
+            journal.heartbeat();
+            statusOutbox.releaseOwnReservations();
+            outbox.releaseOwnReservations();
+            eventOutbox.releaseOwnReservations();
+        }));
         registry.bind("statusEvents", events);
         registry.bind("eventOutbox", eventOutbox);
         registry.bind("webhookSignatures", new WebhookSignatures(settings.optional("dreamdrop.api.webhook-secret"),
@@ -280,15 +284,19 @@ public class DreamDropConfiguration implements CamelConfiguration {
             throw new IllegalStateException("the dashboard page is missing from the build", e);
         }
         String page = dashboard;
+        addStartupListener(context, (started, alreadyStarted) -> {
+            ManagementHttpServer server = started.hasService(ManagementHttpServer.class);
+            if (server == null) {
+                LOG.warn("No management server (camel.management.enabled=false): no operator API, no dashboard");
+                return;
+            }
+            OperatorHttp.mount(server.getRouter(), api, token, page);
+        });
+    }
+
+    private static void addStartupListener(CamelContext context, StartupListener listener) {
         try {
-            context.addStartupListener((started, alreadyStarted) -> {
-                ManagementHttpServer server = started.hasService(ManagementHttpServer.class);
-                if (server == null) {
-                    LOG.warn("No management server (camel.management.enabled=false): no operator API, no dashboard");
-                    return;
-                }
-                OperatorHttp.mount(server.getRouter(), api, token, page);
-            });
+            context.addStartupListener(listener);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -391,7 +399,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
         config.setUsername(settings.text("dreamdrop.db.username"));
         config.setPassword(settings.text("dreamdrop.db.password"));
         config.setMaximumPoolSize(settings.integer("dreamdrop.db.pool-size"));
-        HikariDataSource pool = new HikariDataSource(config);
+        // opened by its first connection, on the journal's start-up thread (JournalStartup), not here
+        HikariDataSource pool = new HikariDataSource();
+        config.copyStateTo(pool);
         stopWith(context, pool::close);
         return pool;
     }
