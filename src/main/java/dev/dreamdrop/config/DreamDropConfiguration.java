@@ -217,13 +217,15 @@ public class DreamDropConfiguration implements CamelConfiguration {
                         settings.duration("dreamdrop.events.retry-max-delay")),
                 settings.duration("dreamdrop.outbox.retention"), metrics);
         // before any route runs: what an earlier run of this instance held is taken up again now, not after a lease
-        addStartupListener(context, JournalStartup.begin(() -> {
+        JournalStartup journalStartup = JournalStartup.begin(() -> {
             journal.migrate();
             journal.heartbeat();
             statusOutbox.releaseOwnReservations();
             outbox.releaseOwnReservations();
             eventOutbox.releaseOwnReservations();
-        }));
+        });
+        registry.bind("journalStartup", journalStartup);
+        addStartupListener(context, journalStartup);
         registry.bind("statusEvents", events);
         registry.bind("eventOutbox", eventOutbox);
         registry.bind("webhookSignatures", new WebhookSignatures(settings.optional("dreamdrop.api.webhook-secret"),

@@ -32,6 +32,11 @@ public final class JournalStartup implements StartupListener {
     /** Called before any route starts. */
     @Override
     public void onCamelContextStarting(CamelContext context, boolean alreadyStarted) throws Exception {
+        awaitUp();
+    }
+
+    /** Returns once the journal is up; throws what kept it from coming up. */
+    public void awaitUp() throws Exception {
         try {
             work.get();
         } catch (ExecutionException e) {

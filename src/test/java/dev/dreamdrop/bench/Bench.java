@@ -63,7 +63,9 @@ public final class Bench {
                     before == null ? null : Path.of(before).toAbsolutePath()).run(jpegs);
         }
         if (only.contains("start-up")) {
-            new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report).run();
+            String before = option(options, "--start-up-before", null);
+            new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report,
+                    before == null ? null : Path.of(before).toAbsolutePath()).run();
         }
 
         String markdown = report.markdown(smoke ? "DreamDrop benchmark (smoke run: small sizes, figures not"

@@ -35,13 +35,18 @@ final class StartupBench {
     private final int rounds;
     private final Duration idle;
     private final Report report;
+    /** Another build's project folder (bench/run --start-up-before REV), measured as it was run then; or null. */
+    private final Path before;
+    private final String beforeVariant;
 
-    StartupBench(Path work, boolean fromJar, int rounds, Duration idle, Report report) {
+    StartupBench(Path work, boolean fromJar, int rounds, Duration idle, Report report, Path before) {
         this.work = work;
         this.fromJar = fromJar;
         this.rounds = rounds;
         this.idle = idle;
         this.report = report;
+        this.before = before;
+        this.beforeVariant = before == null ? null : "java -jar, build of " + before.getFileName();
     }
 
     void run() throws Exception {
@@ -53,6 +58,9 @@ final class StartupBench {
             }
             for (int round = 0; round < rounds; round++) {
                 List<String> variants = new ArrayList<>(fromJar ? List.of(BARE, AS_SHIPPED, LAUNCHED) : List.of(AS_SHIPPED));
+                if (fromJar && before != null) {
+                    variants.add(beforeVariant);
+                }
                 Collections.rotate(variants, round);
                 for (String variant : variants) {
                     Path data = work.resolve("startup-" + round + "-" + variant.replaceAll("\\W+", "-"));
@@ -65,7 +73,11 @@ final class StartupBench {
                 }
             }
         }
-        for (String variant : List.of(AS_SHIPPED, LAUNCHED)) {
+        List<String> measured = new ArrayList<>(List.of(AS_SHIPPED, LAUNCHED));
+        if (before != null) {
+            measured.add(0, beforeVariant);
+        }
+        for (String variant : measured) {
             if (!ready.containsKey(variant)) {
                 continue;
             }
@@ -89,7 +101,9 @@ final class StartupBench {
                 + " from the same jar with bench/bare-endpoint.camel.yaml on platform-http and the management server's"
                 + " health checks. bin/dreamdrop's AppCDS archive is made as the launcher makes it, by its first run"
                 + " after the build (started, idle, stopped with SIGTERM); the three variants alternate, their order"
-                + " rotated every round." : "Started from the class path (no jar yet): the bare Camel Main and"
+                + " rotated every round." + (before == null ? "" : " The build of " + before.getFileName() + " is"
+                + " measured as its README ran it then (java -jar, from its own folder with its routes and settings),"
+                + " in the same rounds.") : "Started from the class path (no jar yet): the bare Camel Main and"
                 + " bin/dreamdrop need the jar and were not measured."));
     }
 
@@ -110,6 +124,9 @@ final class StartupBench {
     private DreamDropProcess start(String variant, Path data, TrainingApiSandbox sandbox) throws Exception {
         if (!fromJar) {
             return DreamDropProcess.start(data, sandbox, null, Map.of());
+        }
+        if (variant.equals(beforeVariant)) {
+            return DreamDropProcess.startBuild(before, data, sandbox, null, Map.of());
         }
         return switch (variant) {
             case BARE -> DreamDropProcess.startBareCamelMain(JAR, data);

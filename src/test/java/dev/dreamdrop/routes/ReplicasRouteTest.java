@@ -27,6 +27,7 @@ class ReplicasRouteTest extends DreamDropRouteTest {
         JdbcDataSource sameJournal = new JdbcDataSource();
         sameJournal.setURL(setting("dreamdrop.db.url") + ";DB_CLOSE_ON_EXIT=FALSE");
         sameJournal.setUser("sa");
+        awaitJournalUp();
         Journal gone = new Journal(sameJournal, "replica-gone");
         gone.heartbeat();
         RunningDreamDrop.dropSet(data.resolve("inbox"), "orphan", 3, "instance_prompt: photo of sks person\n");

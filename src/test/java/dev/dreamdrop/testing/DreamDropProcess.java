@@ -49,12 +49,12 @@ public final class DreamDropProcess implements AutoCloseable {
     }
 
     /**
-     * Another build of DreamDrop, {@code java -Xmx<maxHeap> -jar target/dreamdrop.jar} run from its own project
+     * Another build of DreamDrop, {@code java [-Xmx<maxHeap>] -jar target/dreamdrop.jar} run from its own project
      * folder {@code tree} (its routes and configuration), with the test settings: for side-by-side benchmarks.
      */
     public static DreamDropProcess startBuild(Path tree, Path data, TrainingApiSandbox sandbox, String maxHeap,
                                               Map<String, String> overrides) throws IOException {
-        return launch(tree, data, sandbox, List.of("-Xmx" + maxHeap),
+        return launch(tree, data, sandbox, maxHeap == null ? List.of() : List.of("-Xmx" + maxHeap),
                 List.of("-jar", tree.resolve("target/dreamdrop.jar").toString()), overrides);
     }
 

@@ -2,6 +2,7 @@ package dev.dreamdrop.testing;
 
 import dev.dreamdrop.DreamDrop;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.journal.JournalStartup;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.MainConfigurationProperties;
@@ -111,7 +112,18 @@ public abstract class DreamDropRouteTest extends CamelMainTestSupport {
         return setting("dreamdrop.public-url");
     }
 
+    /** DreamDrop's journal, once it is up (it is brought up beside Camel's start, see JournalStartup). */
     protected Journal journal() {
+        awaitJournalUp();
         return context.getRegistry().lookupByNameAndType("journal", Journal.class);
+    }
+
+    /** For a test that writes to the journal before DreamDrop starts, as another replica would. */
+    protected void awaitJournalUp() {
+        try {
+            context.getRegistry().lookupByNameAndType("journalStartup", JournalStartup.class).awaitUp();
+        } catch (Exception e) {
+            throw new IllegalStateException("DreamDrop's journal did not come up", e);
+        }
     }
 }
