@@ -54,18 +54,19 @@ public final class Bench {
         ImageBench setPhotos = new ImageBench(work, 0, smoke ? 800 : 1600, smoke ? 600 : 1200, report);
         List<Path> jpegs = setPhotos.makePhotos(sources).stream()
                 .filter(photo -> photo.toString().endsWith(".jpg")).limit(smoke ? 2 : 8).toList();
+        // --before REV (bench/run builds it): start-up and a set's READY to API call also of that build
+        String before = option(options, "--before", null);
+        Path beforeTree = before == null ? null : Path.of(before).toAbsolutePath();
         if (only.contains("intake")) {
-            new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report).run(jpegs);
+            new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report, beforeTree).run(jpegs);
         }
         if (only.contains("webhooks")) {
-            String before = option(options, "--webhooks-before", null);
+            String webhooksBefore = option(options, "--webhooks-before", null);
             new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report,
-                    before == null ? null : Path.of(before).toAbsolutePath()).run(jpegs);
+                    webhooksBefore == null ? null : Path.of(webhooksBefore).toAbsolutePath()).run(jpegs);
         }
         if (only.contains("start-up")) {
-            String before = option(options, "--start-up-before", null);
-            new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report,
-                    before == null ? null : Path.of(before).toAbsolutePath()).run();
+            new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report, beforeTree).run();
         }
 
         String markdown = report.markdown(smoke ? "DreamDrop benchmark (smoke run: small sizes, figures not"

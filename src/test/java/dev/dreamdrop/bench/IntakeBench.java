@@ -28,13 +28,16 @@ final class IntakeBench {
     private final int sets;
     private final int singleDrops;
     private final Report report;
+    /** Another build's project folder (bench/run --before REV), given the same single drops; or null. */
+    private final Path before;
 
-    IntakeBench(Path work, int rounds, int sets, int singleDrops, Report report) {
+    IntakeBench(Path work, int rounds, int sets, int singleDrops, Report report, Path before) {
         this.work = work;
         this.rounds = rounds;
         this.sets = sets;
         this.singleDrops = singleDrops;
         this.report = report;
+        this.before = before;
     }
 
     void run(List<Path> photos) throws Exception {
@@ -42,6 +45,7 @@ final class IntakeBench {
         List<Double> heap = new ArrayList<>();
         List<Double> rss = new ArrayList<>();
         List<Double> latencies = new ArrayList<>();
+        List<Double> latenciesBefore = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             Path data = work.resolve("intake-" + round);
             LocalFiles.deleteTree(data);
@@ -66,18 +70,19 @@ final class IntakeBench {
                 heap.add(dreamDrop.peakHeapMb());
                 rss.add(dreamDrop.rssMb("VmHWM"));
                 awaitQuiet(sandbox);
-                for (int i = 1; i <= singleDrops; i++) {
-                    String name = String.format("single-%02d", i);
-                    Path set = stage(staging, name, photos.subList(0, Math.min(photos.size(), 8)));
-                    Files.delete(set.resolve("READY"));
-                    Files.move(set, dreamDrop.inbox().resolve(name));
-                    Instant readyAt = Instant.now();
-                    Files.writeString(dreamDrop.inbox().resolve(name).resolve("READY"), "");
-                    List<RecordedRequest> calls = awaitRequests(sandbox, sets + i, Duration.ofMinutes(1));
-                    RecordedRequest call = calls.stream().filter(r -> r.body().contains(name)).findFirst().orElseThrow();
-                    latencies.add(Duration.between(readyAt, call.at()).toMillis() / 1.0);
+                latencies.addAll(readyToApiCall(dreamDrop, sandbox, staging, photos, sets));
+            }
+            if (before != null) {
+                Path beforeData = work.resolve("intake-before-" + round);
+                LocalFiles.deleteTree(beforeData);
+                try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                        Duration.ZERO);
+                     DreamDropProcess dreamDrop = DreamDropProcess.startBuild(before, beforeData, sandbox, "512m",
+                             Map.of())) {
+                    dreamDrop.awaitReady(Duration.ofSeconds(60));
+                    latenciesBefore.addAll(readyToApiCall(dreamDrop, sandbox,
+                            Files.createDirectories(beforeData.resolve("staging")), photos, 0));
                 }
-                checkEachSetOnce(sandbox.requests(TRAINING), "single-", singleDrops);
             }
         }
         String label = sets + " sets x " + photos.size() + " photos dropped at once";
@@ -90,7 +95,11 @@ final class IntakeBench {
         report.add(label + ": peak RSS", Stats.spread(rss, "%.0f MB"), "-", "-", "");
         report.add("one set on an idle system, READY to API call: p50 / p95 (" + latencies.size() + " drops)",
                 String.format("%.0f ms / %.0f ms", Stats.percentile(latencies, 50), Stats.percentile(latencies, 95)),
-                "-", "-", "p50 under 300 ms", Stats.percentile(latencies, 50) < 300);
+                before == null ? "-" : String.format("build of %s: %.0f ms / %.0f ms", before.getFileName(),
+                        Stats.percentile(latenciesBefore, 50), Stats.percentile(latenciesBefore, 95)),
+                before == null ? "-" : ImageBench.ratio(Stats.percentile(latencies, 50),
+                        Stats.percentile(latenciesBefore, 50)),
+                "p50 under 300 ms", Stats.percentile(latencies, 50) < 300);
         report.note("Intake: DreamDrop in its own JVM (-Xmx512m, shipped settings: the inbox scanned on file system"
                 + " events, and every 2 s as the backstop), the"
                 + " sandbox in the harness's JVM with an immediate clock (every training runs to model_ready at once,"
@@ -99,7 +108,29 @@ final class IntakeBench {
                 + " from the moment the sets are moved into the inbox to the last training request the sandbox"
                 + " received. Peak heap: the largest heap in use before a collection (GC log); peak RSS: VmHWM."
                 + " READY to API call: from writing READY to the training request at the sandbox, so it includes"
-                + " claiming, checking and preparing the set's photos, and the journal's writes.");
+                + " claiming, checking and preparing the set's photos, and the journal's writes." + (before == null ? ""
+                : " The build of " + before.getFileName() + " (java -Xmx512m -jar, from its own folder with its routes"
+                + " and shipped settings) is given the same single drops in each round, on an idle DreamDrop of its"
+                + " own."));
+    }
+
+    /** Sets dropped one at a time on an idle DreamDrop: from writing READY to the training request, in ms. */
+    private List<Double> readyToApiCall(DreamDropProcess dreamDrop, TrainingApiSandbox sandbox, Path staging,
+                                        List<Path> photos, int earlierRequests) throws Exception {
+        List<Double> latencies = new ArrayList<>();
+        for (int i = 1; i <= singleDrops; i++) {
+            String name = String.format("single-%02d", i);
+            Path set = stage(staging, name, photos.subList(0, Math.min(photos.size(), 8)));
+            Files.delete(set.resolve("READY"));
+            Files.move(set, dreamDrop.inbox().resolve(name));
+            Instant readyAt = Instant.now();
+            Files.writeString(dreamDrop.inbox().resolve(name).resolve("READY"), "");
+            List<RecordedRequest> calls = awaitRequests(sandbox, earlierRequests + i, Duration.ofMinutes(1));
+            RecordedRequest call = calls.stream().filter(r -> r.body().contains(name)).findFirst().orElseThrow();
+            latencies.add(Duration.between(readyAt, call.at()).toMillis() / 1.0);
+        }
+        checkEachSetOnce(sandbox.requests(TRAINING), "single-", singleDrops);
+        return latencies;
     }
 
     /** A set folder with hard links to the photos, a manifest and READY. */

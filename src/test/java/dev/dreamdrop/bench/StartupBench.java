@@ -100,8 +100,8 @@ final class StartupBench {
                 + " training API and Camel's checks). " + (fromJar ? "The bare Camel Main is org.apache.camel.main.Main"
                 + " from the same jar with bench/bare-endpoint.camel.yaml on platform-http and the management server's"
                 + " health checks. bin/dreamdrop's AppCDS archive is made as the launcher makes it, by its first run"
-                + " after the build (started, idle, stopped with SIGTERM); the three variants alternate, their order"
-                + " rotated every round." + (before == null ? "" : " The build of " + before.getFileName() + " is"
+                + " after the build (started, idle, stopped with SIGTERM), and it runs with the launcher's JVM"
+                + " settings; the variants alternate, their order rotated every round." + (before == null ? "" : " The build of " + before.getFileName() + " is"
                 + " measured as its README ran it then (java -jar, from its own folder with its routes and settings),"
                 + " in the same rounds.") : "Started from the class path (no jar yet): the bare Camel Main and"
                 + " bin/dreamdrop need the jar and were not measured."));
