@@ -216,7 +216,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 new Backoff(settings.duration("dreamdrop.events.retry-initial-delay"),
                         settings.duration("dreamdrop.events.retry-max-delay")),
                 settings.duration("dreamdrop.outbox.retention"), metrics);
-        // before any route runs: what an earlier run of this instance held is taken up again now, not after a lease
+        // before any route runs: the tables up to date, and what an earlier run of this instance held taken up again
+        // now, not after a lease
         JournalStartup journalStartup = JournalStartup.begin(() -> {
             journal.migrate();
             journal.heartbeat();
