@@ -55,15 +55,13 @@ public final class Bench {
         List<Path> jpegs = setPhotos.makePhotos(sources).stream()
                 .filter(photo -> photo.toString().endsWith(".jpg")).limit(smoke ? 2 : 8).toList();
         // --before REV (bench/run builds it): start-up and a set's READY to API call also of that build
-        String before = option(options, "--before", null);
-        Path beforeTree = before == null ? null : Path.of(before).toAbsolutePath();
+        Path beforeTree = folderOption(options, "--before");
         if (only.contains("intake")) {
             new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report, beforeTree).run(jpegs);
         }
         if (only.contains("webhooks")) {
-            String webhooksBefore = option(options, "--webhooks-before", null);
-            new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report,
-                    webhooksBefore == null ? null : Path.of(webhooksBefore).toAbsolutePath()).run(jpegs);
+            new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report, folderOption(options, "--webhooks-before"))
+                    .run(jpegs);
         }
         if (only.contains("start-up")) {
             new StartupBench(work, !smoke, smoke ? 1 : 3, Duration.ofSeconds(smoke ? 1 : 10), report, beforeTree).run();
@@ -84,6 +82,12 @@ public final class Bench {
     private static String option(List<String> options, String name, String fallback) {
         int at = options.indexOf(name);
         return at >= 0 && at + 1 < options.size() ? options.get(at + 1) : fallback;
+    }
+
+    /** The folder an option names (bench/run puts an earlier build's tree there), or null without the option. */
+    private static Path folderOption(List<String> options, String name) {
+        String folder = option(options, name, null);
+        return folder == null ? null : Path.of(folder).toAbsolutePath();
     }
 
     private static List<Path> sources(Path dir, int count) throws Exception {

@@ -35,7 +35,7 @@ final class StartupBench {
     private final int rounds;
     private final Duration idle;
     private final Report report;
-    /** Another build's project folder (bench/run --start-up-before REV), measured as it was run then; or null. */
+    /** Another build's project folder (bench/run --before REV), measured as it was run then; or null. */
     private final Path before;
     private final String beforeVariant;
 
@@ -101,10 +101,11 @@ final class StartupBench {
                 + " from the same jar with bench/bare-endpoint.camel.yaml on platform-http and the management server's"
                 + " health checks. bin/dreamdrop's AppCDS archive is made as the launcher makes it, by its first run"
                 + " after the build (started, idle, stopped with SIGTERM), and it runs with the launcher's JVM"
-                + " settings; the variants alternate, their order rotated every round." + (before == null ? "" : " The build of " + before.getFileName() + " is"
-                + " measured as its README ran it then (java -jar, from its own folder with its routes and settings),"
-                + " in the same rounds.") : "Started from the class path (no jar yet): the bare Camel Main and"
-                + " bin/dreamdrop need the jar and were not measured."));
+                + " settings; the variants alternate, their order rotated every round." + (before == null ? ""
+                : " The build of " + before.getFileName() + " is measured as its README ran it then (java -jar, from"
+                + " its own folder with its routes and settings), in the same rounds.")
+                : "Started from the class path (no jar yet): the bare Camel Main and bin/dreamdrop need the jar and"
+                + " were not measured."));
     }
 
     /** The launcher's first run after a build writes its archive when it stops. */
