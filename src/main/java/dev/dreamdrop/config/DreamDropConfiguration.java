@@ -1,6 +1,7 @@
 package dev.dreamdrop.config;
 
 import dev.dreamdrop.api.TrainingApi;
+import dev.dreamdrop.config.ImageHostingConfiguration.Hosting;
 import dev.dreamdrop.api.TrainingApiAnswers;
 import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.events.EventOutbox;
@@ -111,14 +112,14 @@ public class DreamDropConfiguration implements CamelConfiguration {
         String publicUrl = stripSlash(settings.text("dreamdrop.public-url"));
         List<String> intake = settings.list("dreamdrop.intake");
         String sink = settings.oneOf("dreamdrop.storage.sink", "folder", "s3");
-        String hosting = settings.oneOf("dreamdrop.images.hosting", "self", "s3");
+        Hosting hosting = ImageHostingConfiguration.choose(settings, publicUrl);
         for (String source : intake) {
             if (!source.equals(FolderInbox.SOURCE) && !source.equals(S3Inbox.SOURCE)) {
                 throw new IllegalArgumentException("Configuration key dreamdrop.intake lists '" + source
                         + "'; expected folder, s3, or both (see config/application.properties)");
             }
         }
-        S3Access s3 = intake.contains(S3Inbox.SOURCE) || sink.equals("s3") || hosting.equals("s3")
+        S3Access s3 = intake.contains(S3Inbox.SOURCE) || sink.equals("s3") || hosting == Hosting.S3
                 ? s3Access(context, settings) : null;
 
         SetFolders folders = new SetFolders(settings.path("dreamdrop.inbox.dir"),
@@ -126,7 +127,10 @@ public class DreamDropConfiguration implements CamelConfiguration {
         PreparedImages preparedImages = new PreparedImages(settings.path("dreamdrop.images.dir"), journal,
                 settings.duration("dreamdrop.images.link-lifetime"), publicUrl);
         Map<String, SetSource> sources = new HashMap<>(Map.of(FolderInbox.SOURCE, folders));
-        Map<String, ImageHosting> hostingBySource = new HashMap<>(Map.of(FolderInbox.SOURCE, preparedImages));
+        ImageHostingConfiguration.Vendor vendor = ImageHostingConfiguration.vendorHosting(settings, registry,
+                dataSource, reservations, preparedImages, metrics);
+        Map<String, ImageHosting> hostingBySource = new HashMap<>(Map.of(FolderInbox.SOURCE,
+                hosting == Hosting.VENDOR ? vendor.hosting() : preparedImages));
         List<ImageHosting> hostings = new ArrayList<>(List.of(preparedImages));
         S3Inbox s3Inbox = null;
         S3Objects s3Objects = null;
@@ -139,8 +143,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                     intake.contains(S3Inbox.SOURCE));
             S3ImageHosting s3Hosting = new S3ImageHosting(s3, s3Objects, preparedImages);
             sources.put(S3Inbox.SOURCE, s3Inbox);
-            hostingBySource.put(S3Inbox.SOURCE, s3Hosting);
-            if (hosting.equals("s3")) {
+            hostingBySource.put(S3Inbox.SOURCE, hosting == Hosting.VENDOR ? vendor.hosting() : s3Hosting);
+            if (hosting == Hosting.S3) {
                 hostingBySource.put(FolderInbox.SOURCE, s3Hosting);
             }
             hostings.add(s3Hosting);
@@ -186,8 +190,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("folderInbox", new FolderInbox(folders, journal, settings.duration("dreamdrop.inbox.quiet-period"),
                 intake.contains(FolderInbox.SOURCE)));
         registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
-        TrainingSubmitter submitter = new TrainingSubmitter(journal, setSources, hostingBySource, publicUrl,
-                retry, vendorSandbox, metrics);
+        TrainingSubmitter submitter = new TrainingSubmitter(journal, setSources, hostingBySource, vendor.hosting(),
+                publicUrl, retry, vendorSandbox, metrics);
         registry.bind("restartRecovery", new RestartRecovery(journal, setSources, submitter,
                 settings.duration("dreamdrop.intake.stalled-after"), settings.duration("dreamdrop.replicas.lease")));
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
@@ -197,8 +201,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("submissionRetryWaits", retryWaits.scheduler());
         context.getManagementStrategy().addEventNotifier(retryWaits);
         registry.bind("webhookReceiver", new WebhookReceiver(journal, api, metrics));
-        registry.bind("statusPoller", new StatusPoller(journal, api, settings.duration("dreamdrop.poll.quiet-after"),
-                settings.duration("dreamdrop.poll.deadline")));
+        registry.bind("statusPoller", new StatusPoller(journal, api, ImageHostingConfiguration.pollQuietAfter(settings,
+                publicUrl, !settings.text("dreamdrop.api.key").isEmpty()), settings.duration("dreamdrop.poll.deadline")));
         registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), documents));
         registry.bind("s3Results", s3 != null ? new S3Results(s3Objects, documents, s3.settings().resultsPrefix())
                 : new S3NotInUse());
@@ -224,6 +228,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
             statusOutbox.releaseOwnReservations();
             outbox.releaseOwnReservations();
             eventOutbox.releaseOwnReservations();
+            vendor.uploads().releaseOwnReservations();
         });
         registry.bind("journalStartup", journalStartup);
         addStartupListener(context, journalStartup);
@@ -235,7 +240,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 "status-router", settings.integer("dreamdrop.outbox.concurrency")));
 
         registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox, eventOutbox));
-        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, eventOutbox));
+        mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, eventOutbox,
+                vendor.uploads()));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
                 settings.duration("dreamdrop.health.outbox-max-age"),

@@ -280,6 +280,12 @@ public class Journal {
         return record(jobId, TrainingStatus.SUBMITTING, "submit", "calling " + endpoint);
     }
 
+    /** Completes a journalled request before it is sent (the links of photos uploaded to the vendor's storage). */
+    public void recordRequest(String jobId, String maskedRequestJson) {
+        update(jobId, "UPDATE jobs SET request_json = ? WHERE id = ? AND status = ? AND api_called_at IS NULL",
+                maskedRequestJson, jobId, TrainingStatus.SUBMITTING);
+    }
+
     /**
      * Records that the API is about to be called for a job being submitted. Until then a submission cut short
      * certainly did not reach the API, and may be made again; after it, its outcome is unknown. A compare-and-set:

@@ -8,6 +8,7 @@ import dev.dreamdrop.api.ApiResult;
 import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.events.EventOutbox;
+import dev.dreamdrop.vendor.VendorUploads;
 import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
@@ -32,13 +33,16 @@ public class OperatorApi {
     private final TrainingApi api;
     private final SetSources sources;
     private final EventOutbox events;
+    private final VendorUploads uploads;
     private final ObjectMapper json = new ObjectMapper();
 
-    public OperatorApi(Journal journal, TrainingApi api, SetSources sources, EventOutbox events) {
+    public OperatorApi(Journal journal, TrainingApi api, SetSources sources, EventOutbox events,
+                       VendorUploads uploads) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
         this.events = events;
+        this.uploads = uploads;
     }
 
     /** An HTTP status and a JSON body. */
@@ -156,6 +160,25 @@ public class OperatorApi {
             return error(409, "event " + id + " is not parked");
         }
         return new Answer(202, json.createObjectNode().put("status", "replaying").put("id", eventId));
+    }
+
+    /** Photos on the training API's storage whose deletion was given up after its last attempt. */
+    public Answer parkedUploads() {
+        return new Answer(200, uploads.parked());
+    }
+
+    /** A parked deletion of a vendor-hosted photo is tried again now. */
+    public Answer retryUploadDeletion(String id) {
+        long uploadId;
+        try {
+            uploadId = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return error(404, "no upload " + id);
+        }
+        if (!uploads.retry(uploadId)) {
+            return error(409, "the deletion of upload " + id + " is not parked");
+        }
+        return new Answer(202, json.createObjectNode().put("status", "deleting").put("id", uploadId));
     }
 
     /** A thumbnail of one of the job's photos, or null. */

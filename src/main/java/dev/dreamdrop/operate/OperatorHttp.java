@@ -34,6 +34,9 @@ public final class OperatorHttp {
         router.get("/api/models").blockingHandler(ctx -> send(ctx, api.models()));
         router.get("/api/events/parked").blockingHandler(ctx -> send(ctx, api.parkedEvents()));
         router.post("/api/events/:id/replay").blockingHandler(ctx -> send(ctx, api.replayEvent(ctx.pathParam("id"))));
+        router.get("/api/uploads/parked").blockingHandler(ctx -> send(ctx, api.parkedUploads()));
+        router.post("/api/uploads/:id/retry").blockingHandler(ctx -> send(ctx,
+                api.retryUploadDeletion(ctx.pathParam("id"))));
         router.get("/api/jobs/:id/thumbnails/:n").blockingHandler(ctx -> {
             byte[] jpeg;
             try {

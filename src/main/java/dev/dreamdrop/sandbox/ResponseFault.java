@@ -10,6 +10,8 @@ public enum ResponseFault {
     SPAM_FILTER,
     /** HTTP 200 with {@code {"status":"failed","message":"Failed, Try Again"}}. */
     FAILED_TRY_AGAIN,
+    /** HTTP 200 with the vendor's permanent {@code Insufficient credits} error. */
+    INSUFFICIENT_CREDITS,
     /** The call is carried out (a training starts) but the connection is cut before any response. */
     ACCEPT_WITHOUT_ANSWER
 }

@@ -11,11 +11,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.dreamdrop.api.TrainingStatus;
 
 import javax.imageio.ImageIO;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,12 +28,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -60,7 +58,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TrainingApiSandbox implements AutoCloseable {
 
-    public static final long MAX_CROP_IMAGE_BYTES = 5L * 1024 * 1024;
     private static final Set<String> TRAINING_PATHS = Set.of("/api/v3/fine_tune", "/api/v3/fine_tune_v2",
             "/api/v3/lora_fine_tune", "/api/sandbox/v3/fine_tune");
     private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -90,11 +87,11 @@ public final class TrainingApiSandbox implements AutoCloseable {
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<WebhookDelivery> webhooks = new CopyOnWriteArrayList<>();
     private final List<ImageFetch> imageFetches = new CopyOnWriteArrayList<>();
-    private final Map<String, byte[]> croppedImages = new ConcurrentHashMap<>();
-    private final AtomicLong cropRequestIds = new AtomicLong(2398);
+    private final SandboxImageStorage imageStorage;
 
     private final Deque<ResponseFault> responseFaults = new ArrayDeque<>();
     private final Deque<ResponseFault> trainingRequestFaults = new ArrayDeque<>();
+    private final Map<String, Deque<Optional<ResponseFault>>> faultsByPath = new HashMap<>();
     private final Map<WebhookFault, Integer> webhookFaults = new EnumMap<>(WebhookFault.class);
     private final Deque<String[]> trainingFaults = new ArrayDeque<>();
     private volatile Duration latency = Duration.ZERO;
@@ -111,6 +108,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
         this.clock = Executors.newScheduledThreadPool(2, daemon("sandbox-clock"));
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.imageStorage = new SandboxImageStorage(json, "http://127.0.0.1:" + server.getAddress().getPort());
         server.createContext("/", this::handle);
         server.setExecutor(serverThreads);
     }
@@ -161,6 +159,18 @@ public final class TrainingApiSandbox implements AutoCloseable {
     public synchronized void failNextTrainingRequests(int count, ResponseFault fault) {
         for (int i = 0; i < count; i++) {
             trainingRequestFaults.add(fault);
+        }
+    }
+
+    /**
+     * The next calls to exactly this path answer with these faults in turn, a null answering normally:
+     * {@code failNextCallsTo("/api/v3/base64_crop", null, RATE_LIMITED)} lets the next upload through and refuses the
+     * one after it, whatever other calls come in between.
+     */
+    public synchronized void failNextCallsTo(String path, ResponseFault... faults) {
+        Deque<Optional<ResponseFault>> queue = faultsByPath.computeIfAbsent(path, p -> new ArrayDeque<>());
+        for (ResponseFault fault : faults) {
+            queue.add(Optional.ofNullable(fault));
         }
     }
 
@@ -221,6 +231,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
     public synchronized void clearFaults() {
         responseFaults.clear();
         trainingRequestFaults.clear();
+        faultsByPath.clear();
         webhookFaults.clear();
         trainingFaults.clear();
         latency = Duration.ZERO;
@@ -243,6 +254,16 @@ public final class TrainingApiSandbox implements AutoCloseable {
 
     public List<ImageFetch> imageFetches() {
         return List.copyOf(imageFetches);
+    }
+
+    /** The {@code request_id}s of the images {@code delete_image} removed from the vendor's storage, in order. */
+    public List<Long> deletedImages() {
+        return imageStorage.deletedRequestIds();
+    }
+
+    /** How many images uploaded with {@code base64_crop} are still on the vendor's storage. */
+    public int storedImages() {
+        return imageStorage.storedImages();
     }
 
     /** Current status of a training: a training step, {@code failed}, {@code cancelled}, or null if unknown. */
@@ -274,8 +295,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
         try {
             String path = exchange.getRequestURI().getPath();
             String body = readBody(exchange);
-            if (path.startsWith("/generations/")) {
-                serveCroppedImage(exchange, path);
+            if (path.startsWith(SandboxImageStorage.LINK_PATH)) {
+                imageStorage.serve(exchange, path);
                 return;
             }
             if (path.startsWith("/_sandbox/")) {
@@ -289,7 +310,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
                         + " method is not supported for this route. Supported methods: POST."));
                 return;
             }
-            ResponseFault fault = nextResponseFault(TRAINING_PATHS.contains(path));
+            ResponseFault fault = nextResponseFault(path);
             if (fault != null && fault != ResponseFault.ACCEPT_WITHOUT_ANSWER) {
                 answerWithFault(exchange, fault);
                 return;
@@ -314,7 +335,10 @@ public final class TrainingApiSandbox implements AutoCloseable {
             return authorised(request, this::list);
         }
         if (path.equals("/api/v3/base64_crop")) {
-            return authorised(request, key -> crop(request));
+            return authorised(request, key -> imageStorage.upload(request));
+        }
+        if (path.equals("/api/v3/delete_image")) {
+            return authorised(request, key -> imageStorage.delete(request));
         }
         String[] parts = path.split("/");
         String last = parts[parts.length - 1];
@@ -542,69 +566,6 @@ public final class TrainingApiSandbox implements AutoCloseable {
                 .put("data", trainingId);
     }
 
-    private ObjectNode crop(JsonNode request) {
-        String image = request.path("image").asText("");
-        int comma = image.indexOf(',');
-        if (!image.startsWith("data:image/") || comma < 0) {
-            return validationError("image", "The image must be a base64 data URI of an image.");
-        }
-        byte[] bytes;
-        try {
-            bytes = Base64.getDecoder().decode(image.substring(comma + 1));
-        } catch (IllegalArgumentException e) {
-            return validationError("image", "The image must be valid base64.");
-        }
-        if (bytes.length > MAX_CROP_IMAGE_BYTES) {
-            return validationError("image", "The image may not be greater than 5120 kilobytes.");
-        }
-        BufferedImage decoded;
-        try {
-            decoded = ImageIO.read(new ByteArrayInputStream(bytes));
-        } catch (IOException e) {
-            decoded = null;
-        }
-        if (decoded == null) {
-            return validationError("image", "The image must be an image.");
-        }
-        BufferedImage result = "true".equals(request.path("crop").asText()) ? cropTo512(decoded) : decoded;
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(result, "png", png);
-        } catch (IOException e) {
-            return error("Failed, Try Again");
-        }
-        String name = Long.toUnsignedString(random.nextLong()) + ".png";
-        croppedImages.put(name, png.toByteArray());
-        return json.createObjectNode()
-                .put("status", "success")
-                .put("messege", "image uploaded")
-                .put("link", baseUrl() + "/generations/" + name)
-                .put("request_id", cropRequestIds.incrementAndGet());
-    }
-
-    private static BufferedImage cropTo512(BufferedImage source) {
-        int side = Math.min(source.getWidth(), source.getHeight());
-        int x = (source.getWidth() - side) / 2;
-        int y = (source.getHeight() - side) / 2;
-        BufferedImage result = new BufferedImage(512, 512, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = result.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.drawImage(source, 0, 0, 512, 512, x, y, x + side, y + side, null);
-        g.dispose();
-        return result;
-    }
-
-    private void serveCroppedImage(HttpExchange exchange, String path) throws IOException {
-        byte[] png = croppedImages.get(path.substring("/generations/".length()));
-        if (png == null) {
-            exchange.sendResponseHeaders(404, -1);
-            return;
-        }
-        exchange.getResponseHeaders().set("Content-Type", "image/png");
-        exchange.sendResponseHeaders(200, png.length);
-        exchange.getResponseBody().write(png);
-    }
-
     // ---------------------------------------------------------------- the training clock
 
     /** Moves a training to its next status, fetching its images first when it starts training. */
@@ -758,9 +719,14 @@ public final class TrainingApiSandbox implements AutoCloseable {
 
     // ---------------------------------------------------------------- fault bookkeeping
 
-    private synchronized ResponseFault nextResponseFault(boolean trainingRequest) {
+    private synchronized ResponseFault nextResponseFault(String path) {
+        Deque<Optional<ResponseFault>> forPath = faultsByPath.get(path);
+        Optional<ResponseFault> planned = forPath == null ? null : forPath.poll();
+        if (planned != null) {
+            return planned.orElse(null);
+        }
         ResponseFault fault = responseFaults.poll();
-        return fault == null && trainingRequest ? trainingRequestFaults.poll() : fault;
+        return fault == null && TRAINING_PATHS.contains(path) ? trainingRequestFaults.poll() : fault;
     }
 
     private synchronized String[] nextTrainingFault() {
@@ -800,6 +766,9 @@ public final class TrainingApiSandbox implements AutoCloseable {
             case FAILED_TRY_AGAIN:
                 send(exchange, 200, json.createObjectNode().put("status", "failed").put("id", "")
                         .put("message", "Failed, Try Again").put("output", ""));
+                break;
+            case INSUFFICIENT_CREDITS:
+                send(exchange, 200, error("Insufficient credits. Please add more credits to continue."));
                 break;
             default:
                 throw new IllegalStateException(fault.name());

@@ -9,4 +9,9 @@ public record Submission(String jobId, String setName, String endpoint, ObjectNo
     public ApiRequest request() {
         return new ApiRequest(endpoint, payload);
     }
+
+    /** Its photos go to the vendor's storage, and the links their uploads answer are not in the request yet. */
+    public boolean awaitsImageLinks() {
+        return payload.path("images").isEmpty();
+    }
 }

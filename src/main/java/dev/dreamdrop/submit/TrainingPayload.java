@@ -26,7 +26,13 @@ public final class TrainingPayload {
         return vendorSandbox ? TrainingKind.VENDOR_SANDBOX_PATH : kind.path();
     }
 
-    public static ObjectNode build(TrainingSettings settings, List<String> images, String webhookUrl,
+    /**
+     * @param images     the links of the photos, or none yet when they are uploaded to the vendor's storage before
+     *                   the request is sent ({@link #putImages})
+     * @param imageCount how many photos the set has
+     * @param webhookUrl empty when DreamDrop has no public URL: the API then sends no webhooks
+     */
+    public static ObjectNode build(TrainingSettings settings, List<String> images, int imageCount, String webhookUrl,
                                    boolean vendorSandbox) {
         ObjectNode payload = JsonNodeFactory.instance.objectNode();
         payload.put("instance_prompt", settings.instancePrompt());
@@ -37,7 +43,7 @@ public final class TrainingPayload {
                     payload.put("base_model_id", settings.baseModelId());
                 }
                 putImagesSeedAndType(payload, settings, images);
-                payload.put("max_train_steps", String.valueOf(maxTrainSteps(settings, images.size())));
+                payload.put("max_train_steps", String.valueOf(maxTrainSteps(settings, imageCount)));
             }
             case DREAMBOOTH_V2 -> {
                 payload.put("base_model_id", settings.baseModelId());
@@ -54,15 +60,20 @@ public final class TrainingPayload {
                 payload.put("negative_prompt", lora.negativePrompt());
                 putImagesSeedAndType(payload, settings, images);
                 payload.put("lora_type", lora.loraType());
-                payload.put("max_train_steps", String.valueOf(maxTrainSteps(settings, images.size())));
+                payload.put("max_train_steps", String.valueOf(maxTrainSteps(settings, imageCount)));
             }
         }
         payload.put("webhook", webhookUrl);
         return payload;
     }
 
-    private static void putImagesSeedAndType(ObjectNode payload, TrainingSettings settings, List<String> images) {
+    /** The photos' links, in the place the request has for them. */
+    public static void putImages(ObjectNode payload, List<String> images) {
         images.forEach(payload.putArray("images")::add);
+    }
+
+    private static void putImagesSeedAndType(ObjectNode payload, TrainingSettings settings, List<String> images) {
+        putImages(payload, images);
         payload.put("seed", settings.seed());
         payload.put("training_type", settings.trainingType());
     }

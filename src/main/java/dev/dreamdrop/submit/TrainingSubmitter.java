@@ -12,6 +12,8 @@ import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.vendor.VendorImageHosting;
+import dev.dreamdrop.vendor.VendorImageHosting.PhotoUpload;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -32,12 +34,14 @@ public class TrainingSubmitter {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingSubmitter.class);
     /** Exchange properties of the submission route; properties, unlike headers, are kept across redeliveries. */
     public static final String SUBMISSION = "submission";
+    /** Answers in a row that asked for a retry (a successful photo upload starts the count again). */
     private static final String ATTEMPTS = "submissionAttempts";
     private static final String FAILED_TRY_AGAIN = "failedTryAgainAnswers";
 
     private final Journal journal;
     private final SetSources sources;
     private final Map<String, ImageHosting> hostingBySource;
+    private final VendorImageHosting vendorHosting;
     private final String publicUrl;
     private final RetryPolicy retry;
     private final boolean vendorSandbox;
@@ -45,15 +49,17 @@ public class TrainingSubmitter {
     private final ObjectMapper json = new ObjectMapper();
 
     /**
-     * @param hostingBySource how each source's images reach the API ({@code folder}: self or S3, {@code s3}: S3)
+     * @param hostingBySource how each source's images reach the API (self, S3 or the vendor's storage)
+     * @param publicUrl       where the API reaches DreamDrop's webhooks; empty = no webhooks (status by polling)
      * @param vendorSandbox   send trainings to the vendor's sandbox endpoint
      */
-    public TrainingSubmitter(Journal journal, SetSources sources,
-                             Map<String, ImageHosting> hostingBySource, String publicUrl, RetryPolicy retry,
+    public TrainingSubmitter(Journal journal, SetSources sources, Map<String, ImageHosting> hostingBySource,
+                             VendorImageHosting vendorHosting, String publicUrl, RetryPolicy retry,
                              boolean vendorSandbox, MeterRegistry metrics) {
         this.journal = journal;
         this.sources = sources;
         this.hostingBySource = Map.copyOf(hostingBySource);
+        this.vendorHosting = vendorHosting;
         this.publicUrl = publicUrl;
         this.retry = retry;
         this.vendorSandbox = vendorSandbox;
@@ -85,8 +91,8 @@ public class TrainingSubmitter {
         }
         String endpoint = TrainingPayload.path(set.settings().kind(), vendorSandbox);
         ObjectNode payload = TrainingPayload.build(set.settings(),
-                hostingBySource.get(job.source()).publish(job, set.imageCount()),
-                publicUrl + "/webhook/" + job.webhookToken(), vendorSandbox);
+                hostingBySource.get(job.source()).publish(job, set.imageCount()), set.imageCount(),
+                publicUrl.isEmpty() ? "" : publicUrl + "/webhook/" + job.webhookToken(), vendorSandbox);
         if (!journal.markSubmitting(job.id(), set.imageCount(), endpoint, storedCopy(payload).toString()).applied()) {
             return null;
         }
@@ -114,13 +120,59 @@ public class TrainingSubmitter {
     }
 
     /**
+     * For a submission whose photos go to the vendor's storage: the next photo without a journalled upload, or null
+     * when there is none left (or the job is past uploading: failed, or its request sent).
+     */
+    public PhotoUpload nextUpload(Submission submission) {
+        if (!submission.awaitsImageLinks()) {
+            return null;
+        }
+        Job job = journal.find(submission.jobId()).orElseThrow();
+        if (!TrainingStatus.SUBMITTING.equals(job.status()) || job.apiCalledAt() != null) {
+            return null;
+        }
+        return vendorHosting.nextUpload(job);
+    }
+
+    /**
+     * Journals what the API answered to a photo's upload. A refusal that may be retried is thrown as
+     * {@link TrainingApiBusy}, as for the training request, and the attempt is redelivered whole: it goes on with the
+     * photos not uploaded yet. A permanent refusal fails the set with the API's words.
+     */
+    public void photoUploaded(Submission submission, PhotoUpload upload, ApiResult result, Exchange exchange) {
+        if (result.isSuccess() && vendorHosting.uploaded(upload, result)) {
+            exchange.removeProperty(ATTEMPTS);
+            return;
+        }
+        Job job = journal.find(submission.jobId()).orElseThrow();
+        switch (result.outcome()) {
+            case SUCCESS -> failed(job, "The training API took photo " + upload.fileName() + " but answered no link"
+                    + " or no request_id to delete it with (" + result.message() + "); the set was not trained");
+            case PERMANENT -> failed(job, "The training API refused photo " + upload.fileName() + ": "
+                    + result.message());
+            default -> {
+                if (result.outcome() == ApiResult.Outcome.UNKNOWN_OUTCOME) {
+                    LOG.warn("Set {} (job {}): the upload of photo {} got no answer ({}); it may be on the training"
+                            + " API's storage without an id to delete it with. Uploading it again", job.setName(),
+                            job.id(), upload.fileName(), result.message());
+                }
+                retryLater(job, result, exchange);
+            }
+        }
+    }
+
+    /**
      * Marks the API as called, if it was not already: only one attempt can pass, whatever redelivers, restarts or
      * runs beside it, so that no request is ever sent twice. None passes while DreamDrop stops: the submission stays
-     * journalled as not sent, and the restart makes it.
+     * journalled as not sent, and the restart makes it. A request whose photos were uploaded to the vendor's storage
+     * gets their links first, journalled as the request will be sent.
      */
     public boolean startCalling(Submission submission, Exchange exchange) {
         if (exchange.getContext().isStopping()) {
             leftToTheRestart(submission);
+            return false;
+        }
+        if (submission.awaitsImageLinks() && !withUploadedLinks(submission)) {
             return false;
         }
         boolean first = journal.markCallingApi(submission.jobId());
@@ -131,15 +183,25 @@ public class TrainingSubmitter {
         return first;
     }
 
+    /** @return false when the job is past submitting (a photo was refused) or a photo has no upload */
+    private boolean withUploadedLinks(Submission submission) {
+        Job job = journal.find(submission.jobId()).orElseThrow();
+        List<String> links = TrainingStatus.SUBMITTING.equals(job.status()) ? vendorHosting.links(job) : null;
+        if (links == null) {
+            LOG.info("Set {} (job {}) is {}: not calling the API", job.setName(), job.id(),
+                    TrainingStatus.SUBMITTING.equals(job.status()) ? "missing photo uploads" : job.status());
+            return false;
+        }
+        TrainingPayload.putImages(submission.payload(), links);
+        journal.recordRequest(job.id(), storedCopy(submission.payload()).toString());
+        return true;
+    }
+
     /**
-     * Journals what the API answered. An answer that may be retried (rate limit, 5xx, no connection, "Failed, Try
-     * Again") is thrown as {@link TrainingApiBusy} for Camel to redeliver the attempt, after the wait this method
-     * sets in {@link Exchange#REDELIVERY_DELAY}: the policy's backoff, or longer when the API asked for it. The job
-     * is marked "API not called" before the wait, so that a stop during it submits the set again at the restart.
+     * Journals what the training request got for an answer; one that may be retried is thrown for Camel to
+     * redeliver the attempt (see {@link #retryLater}).
      */
     public StatusChange settle(Submission submission, ApiResult result, Exchange exchange) {
-        int attempt = exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1;
-        exchange.setProperty(ATTEMPTS, attempt);
         Job job = journal.find(submission.jobId()).orElseThrow();
         switch (result.outcome()) {
             case SUCCESS:
@@ -152,11 +214,23 @@ public class TrainingSubmitter {
                         + " billed. A webhook for it settles this; otherwise an operator decides.");
             case PERMANENT:
                 return failed(job, "The training API refused the set: " + result.message());
-            case FAILED_TRY_AGAIN:
-                exchange.setProperty(FAILED_TRY_AGAIN, exchange.getProperty(FAILED_TRY_AGAIN, 0, Integer.class) + 1);
-                break;
             default:
-                break;
+                retryLater(job, result, exchange);
+                return null;
+        }
+    }
+
+    /**
+     * An answer that may be retried (rate limit, 5xx, no connection, "Failed, Try Again") is thrown as
+     * {@link TrainingApiBusy} for Camel to redeliver the attempt, after the wait set in
+     * {@link Exchange#REDELIVERY_DELAY}: the policy's backoff, or longer when the API asked for it. The job is marked
+     * "API not called" before the wait, so that a stop during it submits the set again at the restart.
+     */
+    private void retryLater(Job job, ApiResult result, Exchange exchange) {
+        int attempt = exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1;
+        exchange.setProperty(ATTEMPTS, attempt);
+        if (result.outcome() == ApiResult.Outcome.FAILED_TRY_AGAIN) {
+            exchange.setProperty(FAILED_TRY_AGAIN, exchange.getProperty(FAILED_TRY_AGAIN, 0, Integer.class) + 1);
         }
         journal.markApiNotCalled(job.id());
         exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY,

@@ -23,7 +23,7 @@ class TrainingPayloadTest {
 
     @Test
     void dreamboothInTheVendorsOrderWithNumbersAsStrings() {
-        String json = TrainingPayload.build(settings(TrainingKind.DREAMBOOTH, null, "0"), IMAGES,
+        String json = TrainingPayload.build(settings(TrainingKind.DREAMBOOTH, null, "0"), IMAGES, IMAGES.size(),
                 "https://dd/webhook/t", false).toString();
         assertEquals("{\"instance_prompt\":\"photo of adhik person\",\"class_prompt\":\"photo of person\","
                 + "\"base_model_id\":\"portraitplus-diffusion\",\"images\":[\"https://x/1.jpg\",\"https://x/2.jpg\"],"
@@ -34,7 +34,7 @@ class TrainingPayloadTest {
 
     @Test
     void dreamboothV2HasLearningRatesAndStepsInsteadOfMaxTrainSteps() {
-        String json = TrainingPayload.build(settings(TrainingKind.DREAMBOOTH_V2, 700, "0"), IMAGES, "w", false)
+        String json = TrainingPayload.build(settings(TrainingKind.DREAMBOOTH_V2, 700, "0"), IMAGES, IMAGES.size(), "w", false)
                 .toString();
         assertEquals("{\"instance_prompt\":\"photo of adhik person\",\"class_prompt\":\"photo of person\","
                 + "\"base_model_id\":\"portraitplus-diffusion\",\"images\":[\"https://x/1.jpg\",\"https://x/2.jpg\"],"
@@ -45,7 +45,7 @@ class TrainingPayloadTest {
 
     @Test
     void loraHasItsTypesAndNoBaseModelId() {
-        String json = TrainingPayload.build(settings(TrainingKind.LORA, null, null), IMAGES, "w", false).toString();
+        String json = TrainingPayload.build(settings(TrainingKind.LORA, null, null), IMAGES, IMAGES.size(), "w", false).toString();
         assertEquals("{\"instance_prompt\":\"photo of adhik person\",\"class_prompt\":\"photo of person\","
                 + "\"base_model_type\":\"sdxl\",\"negative_prompt\":null,"
                 + "\"images\":[\"https://x/1.jpg\",\"https://x/2.jpg\"],\"seed\":null,\"training_type\":\"men\","
@@ -55,7 +55,7 @@ class TrainingPayloadTest {
 
     @Test
     void theVendorsSandboxTakesDreamboothWithoutBaseModelId() {
-        String json = TrainingPayload.build(settings(TrainingKind.DREAMBOOTH, null, "0"), IMAGES, "w", true)
+        String json = TrainingPayload.build(settings(TrainingKind.DREAMBOOTH, null, "0"), IMAGES, IMAGES.size(), "w", true)
                 .toString();
         assertEquals("{\"instance_prompt\":\"photo of adhik person\",\"class_prompt\":\"photo of person\","
                 + "\"images\":[\"https://x/1.jpg\",\"https://x/2.jpg\"],\"seed\":\"0\",\"training_type\":\"men\","
@@ -70,7 +70,7 @@ class TrainingPayloadTest {
         assertEquals(16, TrainingPayload.maxTrainSteps(none, 8));
         assertEquals(2000, TrainingPayload.maxTrainSteps(none, 1500));
         assertEquals(700, TrainingPayload.maxTrainSteps(settings(TrainingKind.DREAMBOOTH, 700, null), 8));
-        assertEquals("null", TrainingPayload.build(none, Collections.nCopies(1, "u"), "w", false).get("seed").toString());
+        assertEquals("null", TrainingPayload.build(none, Collections.nCopies(1, "u"), 1, "w", false).get("seed").toString());
     }
 
     @Test
