@@ -36,6 +36,7 @@ final class SandboxImageStorage {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, byte[]> images = new ConcurrentHashMap<>();
     private final Map<Long, String> namesByRequestId = new ConcurrentHashMap<>();
+    private final Map<String, Long> uploaded = new ConcurrentHashMap<>();
     private final List<Long> deleted = new CopyOnWriteArrayList<>();
     private final AtomicLong requestIds = new AtomicLong(2398);
 
@@ -80,10 +81,12 @@ final class SandboxImageStorage {
         long requestId = requestIds.incrementAndGet();
         images.put(name, png.toByteArray());
         namesByRequestId.put(requestId, name);
+        String link = baseUrl + LINK_PATH + name;
+        uploaded.put(link, requestId);
         return json.createObjectNode()
                 .put("status", "success")
                 .put("messege", "image uploaded")
-                .put("link", baseUrl + LINK_PATH + name)
+                .put("link", link)
                 .put("request_id", requestId);
     }
 
@@ -101,6 +104,11 @@ final class SandboxImageStorage {
         images.remove(name);
         deleted.add(id.asLong());
         return json.createObjectNode().put("status", "success").put("messege", "image deleted");
+    }
+
+    /** Every upload taken so far, deleted or not: its link and its request id. */
+    Map<String, Long> uploads() {
+        return Map.copyOf(uploaded);
     }
 
     /** The request ids of the images deleted so far, in order. */

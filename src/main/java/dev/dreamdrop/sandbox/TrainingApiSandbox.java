@@ -256,6 +256,11 @@ public final class TrainingApiSandbox implements AutoCloseable {
         return List.copyOf(imageFetches);
     }
 
+    /** Every image {@code base64_crop} took, deleted since or not: its link and its {@code request_id}. */
+    public Map<String, Long> uploadedImages() {
+        return imageStorage.uploads();
+    }
+
     /** The {@code request_id}s of the images {@code delete_image} removed from the vendor's storage, in order. */
     public List<Long> deletedImages() {
         return imageStorage.deletedRequestIds();
