@@ -25,6 +25,7 @@ import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.observe.DreamDropMetrics;
 import dev.dreamdrop.observe.InboxHealthCheck;
 import dev.dreamdrop.observe.JournalHealthCheck;
+import dev.dreamdrop.observe.PhotoLinksHealthCheck;
 import dev.dreamdrop.observe.S3HealthCheck;
 import dev.dreamdrop.observe.StatusOutboxHealthCheck;
 import dev.dreamdrop.observe.TrainingApiHealthCheck;
@@ -38,6 +39,7 @@ import dev.dreamdrop.s3.S3Results;
 import dev.dreamdrop.s3.S3Settings;
 import dev.dreamdrop.storage.FolderResults;
 import dev.dreamdrop.storage.ResultsDocuments;
+import dev.dreamdrop.submit.PhotoLinkCheck;
 import dev.dreamdrop.submit.RetryPolicy;
 import dev.dreamdrop.submit.SubmissionRetryWaits;
 import dev.dreamdrop.submit.TrainingSubmitter;
@@ -197,6 +199,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
         registry.bind("trainingSubmitter", submitter);
+        PhotoLinkCheck photoLinkCheck = new PhotoLinkCheck(journal, preparedImages, retry);
+        registry.bind("photoLinkCheck", photoLinkCheck);
+        registry.bind("photoLinksHealth", new PhotoLinksHealthCheck(photoLinkCheck));
         SubmissionRetryWaits retryWaits = new SubmissionRetryWaits(settings.integer("dreamdrop.intake.concurrency"));
         registry.bind("submissionRetryWaits", retryWaits.scheduler());
         context.getManagementStrategy().addEventNotifier(retryWaits);

@@ -280,6 +280,15 @@ public class Journal {
         return record(jobId, TrainingStatus.SUBMITTING, "submit", "calling " + endpoint);
     }
 
+    /**
+     * Says why a set being submitted waits (null: it waits no more) on the job, where status.json shows it, and
+     * journals the news, so the results are rendered again.
+     */
+    public void waiting(String jobId, String reason, String detail) {
+        update(jobId, "UPDATE jobs SET error = ? WHERE id = ? AND status = ?", reason, jobId, TrainingStatus.SUBMITTING);
+        note(jobId, TrainingStatus.SUBMITTING, "check", detail);
+    }
+
     /** Completes a journalled request before it is sent (the links of photos uploaded to the vendor's storage). */
     public void recordRequest(String jobId, String maskedRequestJson) {
         update(jobId, "UPDATE jobs SET request_json = ? WHERE id = ? AND status = ? AND api_called_at IS NULL",

@@ -5,6 +5,7 @@ import dev.dreamdrop.api.TrainingApi;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.submit.PhotoLinkCheck;
 import dev.dreamdrop.journal.StatusChange;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -36,6 +37,10 @@ public class WebhookReceiver {
     /** @param event the body, as the route unmarshalled it; null when it was not strict JSON */
     public WebhookReceipt receive(String token, JsonNode event) {
         WebhookReceipt receipt = handle(token, event);
+        if (PhotoLinkCheck.PROBE_TOKEN.equals(token)) {
+            // DreamDrop asking itself, from outside in, before a training request: not a webhook to count
+            return receipt;
+        }
         String outcome = receipt.change() == null ? "refused_" + receipt.httpStatus()
                 : receipt.change().applied() ? "applied" : "recorded_not_applied";
         metrics.counter("dreamdrop.webhook.events", "outcome", outcome).increment();
