@@ -199,7 +199,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
                 settings.integer("dreamdrop.images.max-per-set")));
         registry.bind("trainingSubmitter", submitter);
-        PhotoLinkCheck photoLinkCheck = new PhotoLinkCheck(journal, preparedImages, retry);
+        PhotoLinkCheck photoLinkCheck = new PhotoLinkCheck(journal, vendor.uploads(), preparedImages, retry);
         registry.bind("photoLinkCheck", photoLinkCheck);
         registry.bind("photoLinksHealth", new PhotoLinksHealthCheck(photoLinkCheck));
         SubmissionRetryWaits retryWaits = new SubmissionRetryWaits(settings.integer("dreamdrop.intake.concurrency"));

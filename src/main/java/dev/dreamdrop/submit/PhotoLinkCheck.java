@@ -1,8 +1,10 @@
 package dev.dreamdrop.submit;
 
+import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.vendor.VendorUploads;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -32,13 +35,15 @@ public class PhotoLinkCheck {
     private static final String FAILURES = "photoLinkCheckFailures";
 
     private final Journal journal;
+    private final VendorUploads uploads;
     private final PreparedImages prepared;
     private final RetryPolicy retry;
     /** The sets waiting on a failed check, with what failed: for the health check. */
     private final Map<String, String> waiting = new ConcurrentHashMap<>();
 
-    public PhotoLinkCheck(Journal journal, PreparedImages prepared, RetryPolicy retry) {
+    public PhotoLinkCheck(Journal journal, VendorUploads uploads, PreparedImages prepared, RetryPolicy retry) {
         this.journal = journal;
+        this.uploads = uploads;
         this.prepared = prepared;
         this.retry = retry;
     }
@@ -73,9 +78,15 @@ public class PhotoLinkCheck {
         }
     }
 
-    /** The check of a submission, or null when its photos are on the vendor's storage (the API's own links). */
+    /**
+     * The check of a submission; null when there is nothing to check: its photos are on the vendor's storage (the
+     * API's own links), or the API was called for it already (a redelivered attempt, whose links may be gone with
+     * the training's end).
+     */
     public Plan plan(Submission submission) {
-        if (submission.awaitsImageLinks()) {
+        Job job = journal.find(submission.jobId()).orElseThrow();
+        if (submission.awaitsImageLinks() || !TrainingStatus.SUBMITTING.equals(job.status())
+                || job.apiCalledAt() != null || !uploads.links(job.id()).isEmpty()) {
             return null;
         }
         String webhook = submission.payload().path("webhook").asText("");
@@ -83,20 +94,31 @@ public class PhotoLinkCheck {
                 webhook.isEmpty() ? null : webhook.substring(0, webhook.lastIndexOf('/') + 1) + PROBE_TOKEN);
     }
 
-    /** The first photo's link answered: it must be the prepared photo, byte for byte. */
+    /**
+     * The first photo's link answered: it must be the prepared photo, byte for byte, or, on a replica that took the
+     * set over and has no local copy of it, a JPEG (the prepared photos are).
+     */
     public void imageAnswered(Plan plan, int httpStatus, byte[] body) {
         if (httpStatus != 200) {
             plan.problem("the photo link " + shown(plan.imageLink) + " answered HTTP " + httpStatus);
             return;
         }
+        Path local = prepared.file(plan.jobId, 0);
+        boolean photo;
         try {
-            if (!Arrays.equals(Files.readAllBytes(prepared.file(plan.jobId, 0)), body)) {
-                plan.problem("the photo link " + shown(plan.imageLink) + " answered something else than the photo"
-                        + " (another server behind that URL?)");
-            }
+            photo = Files.exists(local) ? Arrays.equals(Files.readAllBytes(local), body) : isJpeg(body);
         } catch (IOException e) {
-            plan.problem("the prepared photo of set " + plan.setName + " cannot be read: " + e.getMessage());
+            photo = isJpeg(body);
         }
+        if (!photo) {
+            plan.problem("the photo link " + shown(plan.imageLink) + " answered something else than the photo"
+                    + " (another server behind that URL?)");
+        }
+    }
+
+    private static boolean isJpeg(byte[] body) {
+        return body != null && body.length > 3 && (body[0] & 0xff) == 0xff && (body[1] & 0xff) == 0xd8
+                && (body[2] & 0xff) == 0xff;
     }
 
     public void imageNotFetched(Plan plan, Exception e) {

@@ -134,8 +134,8 @@ public class VendorUploads {
                 park ? "parked" : "pending", Timestamp.from(Instant.now().plus(wait)), upload.id());
         if (park) {
             LOG.warn("Photo {} of job {} could not be deleted from the training API's storage after {} attempts ({});"
-                    + " it stays there, readable by anyone with its link, until it is. Retry with POST"
-                    + " /api/uploads/{}/retry on the management port", upload.photo() + 1, upload.jobId(), attempts, error, upload.id());
+                    + " it stays there, readable by anyone with its link, until it is. Retry from the dashboard or"
+                    + " with POST /api/uploads/{}/retry", upload.photo() + 1, upload.jobId(), attempts, error, upload.id());
         } else {
             LOG.warn("Photo {} of job {} not deleted from the training API's storage (attempt {}): {}; retrying in {} s",
                     upload.photo() + 1, upload.jobId(), attempts, error, wait.toSeconds());

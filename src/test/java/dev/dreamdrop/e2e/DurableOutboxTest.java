@@ -113,6 +113,9 @@ class DurableOutboxTest {
             Map<String, String> settings = new HashMap<>(s3.settings());
             settings.putAll(mailTo(smtpPort));
             settings.put("dreamdrop.storage.sink", "s3");
+            // the photos on DreamDrop's own server, as before hosting auto chose the bucket: the trainings must
+            // fetch them while the bucket is away, which is the storage this test takes down
+            settings.put("dreamdrop.images.hosting", "self");
             settings.put("dreamdrop.outbox.retry-max-delay", "1s");
             try (RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, settings)) {
                 for (int i = 0; i < sets; i++) {
