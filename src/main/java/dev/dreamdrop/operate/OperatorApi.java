@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
  * What an operator can see and do: jobs and their history, cancel a training, delete a trained model, retry a
@@ -150,16 +151,7 @@ public class OperatorApi {
 
     /** A parked event is delivered again, and its job's later events after it. */
     public Answer replayEvent(String id) {
-        long eventId;
-        try {
-            eventId = Long.parseLong(id);
-        } catch (NumberFormatException e) {
-            return error(404, "no event " + id);
-        }
-        if (!events.replay(eventId)) {
-            return error(409, "event " + id + " is not parked");
-        }
-        return new Answer(202, json.createObjectNode().put("status", "replaying").put("id", eventId));
+        return tryAgain("event", id, events::replay, "replaying");
     }
 
     /** Photos on the training API's storage whose deletion was given up after its last attempt. */
@@ -169,16 +161,21 @@ public class OperatorApi {
 
     /** A parked deletion of a vendor-hosted photo is tried again now. */
     public Answer retryUploadDeletion(String id) {
-        long uploadId;
+        return tryAgain("upload", id, uploads::retry, "deleting");
+    }
+
+    /** A parked row of an outbox is due again: 404 for no such id, 409 when it is not parked. */
+    private Answer tryAgain(String what, String id, LongPredicate parkedAndRetried, String doing) {
+        long rowId;
         try {
-            uploadId = Long.parseLong(id);
+            rowId = Long.parseLong(id);
         } catch (NumberFormatException e) {
-            return error(404, "no upload " + id);
+            return error(404, "no " + what + " " + id);
         }
-        if (!uploads.retry(uploadId)) {
-            return error(409, "the deletion of upload " + id + " is not parked");
+        if (!parkedAndRetried.test(rowId)) {
+            return error(409, what + " " + id + " is not parked");
         }
-        return new Answer(202, json.createObjectNode().put("status", "deleting").put("id", uploadId));
+        return new Answer(202, json.createObjectNode().put("status", doing).put("id", rowId));
     }
 
     /** A thumbnail of one of the job's photos, or null. */
