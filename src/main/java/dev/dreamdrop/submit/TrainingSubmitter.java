@@ -131,7 +131,12 @@ public class TrainingSubmitter {
         if (!TrainingStatus.SUBMITTING.equals(job.status()) || job.apiCalledAt() != null) {
             return null;
         }
-        return vendorHosting.nextUpload(job);
+        try {
+            return vendorHosting.nextUpload(job);
+        } catch (VendorImageHosting.PhotoMissing e) {
+            failed(job, e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -119,14 +119,22 @@ public class VendorImageHosting implements ImageHosting {
         return new ApiRequest(DELETE_PATH, fields);
     }
 
+    /** A prepared photo to upload is not on this instance. */
+    public static final class PhotoMissing extends RuntimeException {
+        PhotoMissing(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private static ApiRequest uploadRequest(Path photo) {
         byte[] jpeg;
         try {
             jpeg = Files.readAllBytes(photo);
         } catch (NoSuchFileException e) {
             // the prepared photos are local: a replica that took over a half-uploaded set has none
-            throw new IllegalStateException("the prepared photo " + photo + " is not on this instance; move the set"
-                    + " back into the inbox to prepare it again", e);
+            throw new PhotoMissing("Photo " + photo.getFileName() + " of this set is not on this instance (the"
+                    + " replica that prepared the set stopped in the middle of its uploads); nothing was trained."
+                    + " Retry the set (dashboard or POST /api/jobs/<id>/retry) to prepare it again");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the prepared photo " + photo, e);
         }

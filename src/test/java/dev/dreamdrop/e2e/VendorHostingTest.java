@@ -130,6 +130,37 @@ class VendorHostingTest {
     }
 
     @Test
+    void withoutThePreparedPhotosTheRestCannotBeUploadedAndTheSetFailsForARetry() throws Exception {
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                Duration.ofMillis(100));
+             RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, keyOnly())) {
+            // the first photo is taken, the second refused for 2 s: meanwhile the prepared photos vanish, as they
+            // are not on a replica that takes a set over
+            sandbox.retryAfterSeconds(2);
+            sandbox.failNextCallsTo(UPLOAD, null, ResponseFault.RATE_LIMITED);
+            dreamDrop.dropSet("orphan", PHOTOS, "instance_prompt: photo of sks person\n");
+            await().atMost(Duration.ofSeconds(30)).until(() -> sandbox.requests(UPLOAD).size() == 2);
+            try (var jobs = Files.list(dreamDrop.prepared())) {
+                for (Path job : jobs.toList()) {
+                    try (var photos = Files.list(job)) {
+                        for (Path photo : photos.toList()) {
+                            Files.delete(photo);
+                        }
+                    }
+                }
+            }
+
+            JsonNode status = dreamDrop.awaitStatus("orphan", "failed");
+
+            assertTrue(status.get("error").asText().contains("is not on this instance")
+                    && status.get("error").asText().contains("Retry the set"), status.toString());
+            assertTrue(sandbox.requests(FINE_TUNE).isEmpty(), "no training requested");
+            await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.storedImages() == 0);
+            assertEquals(1, sandbox.deletedImages().size(), "the photo that was uploaded is deleted");
+        }
+    }
+
+    @Test
     void killedBetweenTheUploadsAndTheTrainingRequestOneTrainingAndNoPhotoUploadedTwice() throws Exception {
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
                 Duration.ofMillis(100))) {
