@@ -54,7 +54,6 @@ import dev.dreamdrop.operate.OperatorApi;
 import dev.dreamdrop.operate.OperatorHttp;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
-import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.CamelContext;
@@ -111,6 +110,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
         MeterRegistry metrics = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
 
         TrainingApi api = trainingApi(context, settings, metrics);
+        ReceiverConfiguration.configureHttp(context, settings, ReceiverConfiguration.forConnections(settings,
+                api.baseUrl()));
         String publicUrl = stripSlash(settings.text("dreamdrop.public-url"));
         List<String> intake = settings.list("dreamdrop.intake");
         String sink = settings.oneOf("dreamdrop.storage.sink", "folder", "s3");
@@ -179,7 +180,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 null,
                 List.of(),
                 settings.oneOf("dreamdrop.images.crop", ManifestReader.CROPS.toArray(String[]::new))),
-                settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox);
+                settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox,
+                ReceiverConfiguration.forSets(settings));
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
@@ -457,29 +459,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
             LOG.warn(" Set DREAMDROP_API_KEY to train for real.");
             LOG.warn("================================================================================");
         }
-        configureHttp(context, settings);
         context.getRegistry().bind("trainingApiAnswers", new TrainingApiAnswers(key, baseUrl, metrics));
         return new TrainingApi(context.createProducerTemplate(), baseUrl);
-    }
-
-    /**
-     * Camel's HTTP client, as the training API needs it: the timeouts of dreamdrop.api.*, no redirects followed,
-     * and none of HttpClient's own retries (it would repeat a POST answered 429 or 503 by itself, out of sight of
-     * Camel's count, the journal and the metrics).
-     */
-    private static void configureHttp(CamelContext context, Settings settings) {
-        long connectTimeout = settings.duration("dreamdrop.api.connect-timeout").toMillis();
-        long answerTimeout = settings.duration("dreamdrop.api.timeout").toMillis();
-        for (String scheme : List.of("http", "https")) {
-            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
-            http.setConnectTimeout(connectTimeout);
-            http.setConnectionRequestTimeout(connectTimeout);
-            http.setResponseTimeout(answerTimeout);
-            http.setSoTimeout(answerTimeout);
-            http.setAutomaticRetriesDisabled(true);
-            http.setRedirectHandlingDisabled(true);
-            http.setFollowRedirects(false);
-        }
     }
 
     /** Ties a resource's shutdown to the Camel context's, so that stopping DreamDrop releases it. */

@@ -2,6 +2,7 @@ package dev.dreamdrop.config;
 
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.journal.Reservations;
+import dev.dreamdrop.net.ReceiverPolicy;
 import dev.dreamdrop.vendor.VendorImageHosting;
 import dev.dreamdrop.vendor.VendorUploads;
 import io.micrometer.core.instrument.Gauge;
@@ -105,8 +106,8 @@ final class ImageHostingConfiguration {
     }
 
     /**
-     * Whether a host named in a URL can be public: not {@code localhost}, and not an address literal that is
-     * loopback, private, link-local, unique-local, carrier-grade NAT or unspecified. Names are not resolved here.
+     * Whether a host named in a URL can be public: not {@code localhost}, and not an address literal that
+     * {@link ReceiverPolicy#isPublic} refuses. Names are not resolved here: this is a hint at start-up.
      */
     static boolean isPublic(String host) {
         if (host == null || host.isEmpty()) {
@@ -120,17 +121,11 @@ final class ImageHostingConfiguration {
         if (!literal) {
             return true;
         }
-        InetAddress address;
         try {
-            address = InetAddress.getByName(name.replaceAll("^\\[|]$", ""));
+            return ReceiverPolicy.isPublic(InetAddress.getByName(name.replaceAll("^\\[|]$", "")));
         } catch (UnknownHostException e) {
             return false;
         }
-        byte[] bytes = address.getAddress();
-        boolean uniqueLocal = bytes.length == 16 && (bytes[0] & 0xfe) == 0xfc;
-        boolean carrierNat = bytes.length == 4 && (bytes[0] & 0xff) == 100 && (bytes[1] & 0xc0) == 64;
-        return !(address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
-                || address.isAnyLocalAddress() || uniqueLocal || carrierNat);
     }
 
     /** The journal of the photos on the vendor's storage, and the hosting that uploads them. */

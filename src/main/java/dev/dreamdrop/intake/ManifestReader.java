@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.events.StatusEvents;
+import dev.dreamdrop.net.ReceiverPolicy;
 import dev.dreamdrop.api.TrainingStatus;
 
 import java.io.IOException;
@@ -43,14 +44,18 @@ public class ManifestReader {
     private final TrainingSettings defaults;
     private final List<String> v2LearningRates;
     private final boolean vendorSandbox;
+    private final ReceiverPolicy receivers;
 
     /**
      * @param defaults        values for fields a manifest leaves out; {@code maxTrainSteps} null means 2 x images
      * @param v2LearningRates the learning rates Dreambooth v2 accepts, as they are sent
      * @param vendorSandbox   sets go to the vendor's sandbox endpoint, which trains Dreambooth only
+     * @param receivers       where a set's notify_url may point: the public internet, and hosts an operator allows
      */
-    public ManifestReader(TrainingSettings defaults, List<String> v2LearningRates, boolean vendorSandbox) {
+    public ManifestReader(TrainingSettings defaults, List<String> v2LearningRates, boolean vendorSandbox,
+                          ReceiverPolicy receivers) {
         this.defaults = defaults;
+        this.receivers = receivers;
         this.v2LearningRates = List.copyOf(v2LearningRates);
         this.vendorSandbox = vendorSandbox;
         List<SetProblem> problems = new ArrayList<>();
@@ -322,6 +327,13 @@ public class ManifestReader {
                     throw new IllegalArgumentException("not a URL");
                 }
                 StatusEvents.checkReceiver(item.asText(), "notify_url");
+                String refusal = receivers.refusal(item.asText());
+                if (refusal != null) {
+                    problems.add(SetProblem.ofField("notify_url", "'" + printable(item.asText()) + "' " + refusal
+                            + ": a set may only name receivers on the public internet (an operator can allow a host"
+                            + " with dreamdrop.events.allowed-hosts)"));
+                    continue;
+                }
                 urls.add(item.asText());
             } catch (IllegalArgumentException e) {
                 problems.add(SetProblem.ofField("notify_url", "'" + printable(item.asText())

@@ -1,13 +1,20 @@
 package dev.dreamdrop.intake;
 
 import dev.dreamdrop.api.TrainingKind;
+import dev.dreamdrop.net.ReceiverPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,7 +32,23 @@ class ManifestReaderTest {
             new TrainingSettings.DreamboothV2("1e-6", 1500, "1e-6", 350),
             new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
 
-    private final ManifestReader reader = new ManifestReader(DEFAULTS, V2_RATES, false);
+    /**
+     * Names resolve as this map says (no DNS in tests); literals are parsed, never connected to. The operator allows
+     * events.internal.example.com.
+     */
+    private static final Map<String, String> NAMES = Map.of("app.example.com", "93.184.216.34",
+            "internal.example.com", "10.1.2.3", "events.internal.example.com", "10.9.9.9",
+            "localhost", "127.0.0.1");
+    private static final ReceiverPolicy RECEIVERS = new ReceiverPolicy(Set.of("events.internal.example.com"),
+            host -> {
+                try {
+                    return new InetAddress[] {InetAddress.getByName(NAMES.getOrDefault(host, host))};
+                } catch (UnknownHostException e) {
+                    return new InetAddress[0];
+                }
+            });
+
+    private final ManifestReader reader = new ManifestReader(DEFAULTS, V2_RATES, false, RECEIVERS);
     private final List<SetProblem> problems = new ArrayList<>();
 
     private TrainingSettings read(String name, String content) throws Exception {
@@ -56,16 +79,30 @@ class ManifestReaderTest {
     void aSetNamesItsOwnEventReceiversAndItsCrop() throws Exception {
         TrainingSettings settings = read("training.yaml", String.join("\n",
                 "instance_prompt: photo of sks person",
-                "notify_url: [\"https://app.example.com/hooks?a=1,2\", \"http://10.0.0.5:8080/events\"]",
+                "notify_url: [\"https://app.example.com/hooks?a=1,2\", \"http://events.internal.example.com/in\"]",
                 "crop: centre"));
         assertTrue(problems.isEmpty(), problems.toString());
-        assertEquals(List.of("https://app.example.com/hooks?a=1,2", "http://10.0.0.5:8080/events"),
+        assertEquals(List.of("https://app.example.com/hooks?a=1,2", "http://events.internal.example.com/in"),
                 settings.notifyUrl());
         assertEquals("centre", settings.crop());
 
         read("training.yaml", "instance_prompt: photo of sks person\nnotify_url: file:///etc/passwd\ncrop: tight\n");
         assertEquals(List.of("notify_url", "crop"), problems.stream().map(SetProblem::field).toList(),
                 problems.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:8081/api/jobs", "http://localhost:8081/", "http://[::1]/",
+            "http://0.0.0.0/", "http://127.0.0.2/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.5:8080/",
+            "http://[::ffff:192.168.0.1]/", "http://[fd00::1]/", "http://100.64.0.1/", "http://224.0.0.1/",
+            "http://internal.example.com/events", "https://dreamdrop.localhost/"})
+    void aNotifyUrlThatReachesInsideRejectsTheSetNamingTheRule(String url) throws Exception {
+        TrainingSettings settings = read("training.yaml", "instance_prompt: photo of sks person\nnotify_url: \""
+                + url + "\"\n");
+        assertEquals(List.of("notify_url"), problems.stream().map(SetProblem::field).toList(), problems.toString());
+        assertTrue(problems.get(0).message().contains("only name receivers on the public internet")
+                && problems.get(0).message().contains("dreamdrop.events.allowed-hosts"), problems.toString());
+        assertTrue(settings.notifyUrl().isEmpty());
     }
 
     @Test
@@ -177,7 +214,7 @@ class ManifestReaderTest {
 
     @Test
     void theVendorsSandboxTrainsDreamboothOnly() throws Exception {
-        ManifestReader sandboxed = new ManifestReader(DEFAULTS, V2_RATES, true);
+        ManifestReader sandboxed = new ManifestReader(DEFAULTS, V2_RATES, true, RECEIVERS);
         Files.writeString(set.resolve("training.yaml"), "kind: lora\ninstance_prompt: p\n");
         sandboxed.read(set, problems);
         assertEquals("kind", problems.get(0).field());
@@ -194,7 +231,7 @@ class ManifestReaderTest {
                 new TrainingSettings.DreamboothV2("9e-9", 1500, "1e-6", 350),
                 new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ManifestReader(bad, V2_RATES, false));
+                () -> new ManifestReader(bad, V2_RATES, false, RECEIVERS));
         assertTrue(e.getMessage().contains("learning_rate_unet"), e.getMessage());
     }
 
