@@ -181,7 +181,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 List.of(),
                 settings.oneOf("dreamdrop.images.crop", ManifestReader.CROPS.toArray(String[]::new))),
                 settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox,
-                ReceiverConfiguration.forSets(settings));
+                ReceiverConfiguration.forSets(settings), settings.list("dreamdrop.mail.allowed-domains"));
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));

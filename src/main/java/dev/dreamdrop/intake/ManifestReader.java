@@ -18,9 +18,12 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads a set's manifest ({@code training.yaml}, {@code training.yml} or {@code training.json}), checks every
@@ -36,6 +39,11 @@ public class ManifestReader {
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     static final List<String> LORA_BASE_MODEL_TYPES = List.of("normal", "sdxl");
     static final List<String> LORA_TYPES = List.of("lora", "lycoris");
+    /** Bounds of what a set's writer may ask for: a manifest file, a text field, addresses and receivers. */
+    public static final int MAX_MANIFEST_BYTES = 64 * 1024;
+    public static final int MAX_TEXT_LENGTH = 1000;
+    public static final int MAX_ADDRESSES = 20;
+    public static final int MAX_RECEIVERS = 5;
     private static final Pattern EMAIL = Pattern.compile("[^@\\s<>,;\"]+@[^@\\s<>,;\"]+\\.[^@\\s<>,;\"]+");
     private static final int MAX_STEPS = 2000;
 
@@ -45,17 +53,20 @@ public class ManifestReader {
     private final List<String> v2LearningRates;
     private final boolean vendorSandbox;
     private final ReceiverPolicy receivers;
+    private final Set<String> mailDomains;
 
     /**
      * @param defaults        values for fields a manifest leaves out; {@code maxTrainSteps} null means 2 x images
      * @param v2LearningRates the learning rates Dreambooth v2 accepts, as they are sent
      * @param vendorSandbox   sets go to the vendor's sandbox endpoint, which trains Dreambooth only
      * @param receivers       where a set's notify_url may point: the public internet, and hosts an operator allows
+     * @param mailDomains     the only domains a set's notify_email may name (lower case); empty = any
      */
     public ManifestReader(TrainingSettings defaults, List<String> v2LearningRates, boolean vendorSandbox,
-                          ReceiverPolicy receivers) {
+                          ReceiverPolicy receivers, List<String> mailDomains) {
         this.defaults = defaults;
         this.receivers = receivers;
+        this.mailDomains = mailDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         this.v2LearningRates = List.copyOf(v2LearningRates);
         this.vendorSandbox = vendorSandbox;
         List<SetProblem> problems = new ArrayList<>();
@@ -81,6 +92,11 @@ public class ManifestReader {
         if (manifest != null) {
             String name = manifest.getFileName().toString();
             try {
+                if (Files.size(manifest) > MAX_MANIFEST_BYTES) {
+                    problems.add(SetProblem.ofFile(name, "is " + Files.size(manifest) + " bytes; a manifest may be at"
+                            + " most " + MAX_MANIFEST_BYTES + " bytes (a few lines of field: value pairs)"));
+                    return null;
+                }
                 JsonNode parsed = (name.endsWith(".json") ? json : yaml).readTree(manifest.toFile());
                 if (parsed == null || parsed.isMissingNode() || parsed.isNull()) {
                     parsed = json.createObjectNode();
@@ -198,6 +214,11 @@ public class ManifestReader {
             return fallback;
         }
         String text = value.asText().trim();
+        if (text.length() > MAX_TEXT_LENGTH) {
+            problems.add(SetProblem.ofField(field, "is " + text.length() + " characters long; at most "
+                    + MAX_TEXT_LENGTH + " are allowed"));
+            return fallback;
+        }
         if (text.isEmpty() && !field.equals("instance_prompt")) {
             problems.add(SetProblem.ofField(field, "is empty; give a value or leave the field out to use the default"));
         }
@@ -302,11 +323,21 @@ public class ManifestReader {
         } else {
             items.add(value);
         }
+        if (items.size() > MAX_ADDRESSES) {
+            problems.add(SetProblem.ofField("notify_email", "lists " + items.size() + " addresses; at most "
+                    + MAX_ADDRESSES + " are allowed"));
+            return addresses;
+        }
         for (JsonNode item : items) {
             String address = item.asText();
             if (!item.isTextual() || !EMAIL.matcher(address).matches()) {
                 problems.add(SetProblem.ofField("notify_email", "'" + printable(address)
                         + "' is not one e-mail address; give one address or a list of addresses"));
+            } else if (!mailDomains.isEmpty() && !mailDomains.contains(
+                    address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT))) {
+                problems.add(SetProblem.ofField("notify_email", "'" + printable(address) + "' is outside the domains"
+                        + " DreamDrop may mail (dreamdrop.mail.allowed-domains: " + String.join(", ",
+                        new TreeSet<>(mailDomains)) + ")"));
             } else {
                 addresses.add(address);
             }
@@ -321,9 +352,14 @@ public class ManifestReader {
         if (value == null || value.isNull()) {
             return urls;
         }
+        if (value.isArray() && value.size() > MAX_RECEIVERS) {
+            problems.add(SetProblem.ofField("notify_url", "lists " + value.size() + " URLs; at most " + MAX_RECEIVERS
+                    + " are allowed"));
+            return urls;
+        }
         for (JsonNode item : value.isArray() ? value : json.createArrayNode().add(value)) {
             try {
-                if (!item.isTextual()) {
+                if (!item.isTextual() || item.asText().length() > 2048) {
                     throw new IllegalArgumentException("not a URL");
                 }
                 StatusEvents.checkReceiver(item.asText(), "notify_url");

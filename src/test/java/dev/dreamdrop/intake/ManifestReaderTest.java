@@ -33,7 +33,7 @@ class ManifestReaderTest {
             new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
 
     /**
-     * Names resolve as this map says (no DNS in tests); literals are parsed, never connected to. The operator allows
+     * Names resolve as this map says, others to nothing (no DNS in tests); literals are parsed, never connected to. The operator allows
      * events.internal.example.com.
      */
     private static final Map<String, String> NAMES = Map.of("app.example.com", "93.184.216.34",
@@ -41,14 +41,18 @@ class ManifestReaderTest {
             "localhost", "127.0.0.1");
     private static final ReceiverPolicy RECEIVERS = new ReceiverPolicy(Set.of("events.internal.example.com"),
             host -> {
+                String literal = NAMES.getOrDefault(host, host);
+                if (!literal.matches("[0-9.]+") && !literal.contains(":")) {
+                    return new InetAddress[0];
+                }
                 try {
-                    return new InetAddress[] {InetAddress.getByName(NAMES.getOrDefault(host, host))};
+                    return new InetAddress[] {InetAddress.getByName(literal)};
                 } catch (UnknownHostException e) {
                     return new InetAddress[0];
                 }
             });
 
-    private final ManifestReader reader = new ManifestReader(DEFAULTS, V2_RATES, false, RECEIVERS);
+    private final ManifestReader reader = new ManifestReader(DEFAULTS, V2_RATES, false, RECEIVERS, List.of());
     private final List<SetProblem> problems = new ArrayList<>();
 
     private TrainingSettings read(String name, String content) throws Exception {
@@ -103,6 +107,42 @@ class ManifestReaderTest {
         assertTrue(problems.get(0).message().contains("only name receivers on the public internet")
                 && problems.get(0).message().contains("dreamdrop.events.allowed-hosts"), problems.toString());
         assertTrue(settings.notifyUrl().isEmpty());
+    }
+
+    @Test
+    void anAddressOutsideTheAllowedDomainsRejectsTheSet() throws Exception {
+        ManifestReader limited = new ManifestReader(DEFAULTS, V2_RATES, false, RECEIVERS, List.of("Example.com"));
+        Files.writeString(set.resolve("training.yaml"), "instance_prompt: photo of sks person\n"
+                + "notify_email: [ana@example.com, ANA@EXAMPLE.COM, eve@attacker.example]\n");
+        TrainingSettings settings = limited.read(set, problems);
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("notify_email", problems.get(0).field());
+        assertTrue(problems.get(0).message().contains("'eve@attacker.example' is outside the domains DreamDrop may"
+                + " mail (dreamdrop.mail.allowed-domains: example.com)"), problems.toString());
+        assertEquals(List.of("ana@example.com", "ANA@EXAMPLE.COM"), settings.notifyEmail());
+    }
+
+    @Test
+    void aManifestIsBoundedInSizeAddressesReceiversAndText() throws Exception {
+        read("training.yaml", "instance_prompt: photo of sks person\n# " + "x".repeat(ManifestReader.MAX_MANIFEST_BYTES)
+                + "\n");
+        assertEquals("training.yaml", problems.get(0).file(), problems.toString());
+        assertTrue(problems.get(0).message().contains("a manifest may be at most 65536 bytes"), problems.toString());
+
+        problems.clear();
+        StringBuilder addresses = new StringBuilder();
+        for (int i = 0; i < 21; i++) {
+            addresses.append(i == 0 ? "" : ", ").append("a").append(i).append("@example.com");
+        }
+        read("training.yaml", "instance_prompt: photo of sks person\nnotify_email: [" + addresses + "]\n"
+                + "notify_url: [https://a.example.com/, https://b.example.com/, https://c.example.com/,"
+                + " https://d.example.com/, https://e.example.com/, https://f.example.com/]\n"
+                + "class_prompt: " + "photo ".repeat(200) + "\n");
+        assertEquals(List.of("class_prompt", "notify_email", "notify_url"),
+                problems.stream().map(SetProblem::field).sorted().toList(), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.message().contains("lists 21 addresses; at most 20")));
+        assertTrue(problems.stream().anyMatch(p -> p.message().contains("lists 6 URLs; at most 5")));
+        assertTrue(problems.stream().anyMatch(p -> p.message().contains("characters long; at most 1000")));
     }
 
     @Test
@@ -214,7 +254,7 @@ class ManifestReaderTest {
 
     @Test
     void theVendorsSandboxTrainsDreamboothOnly() throws Exception {
-        ManifestReader sandboxed = new ManifestReader(DEFAULTS, V2_RATES, true, RECEIVERS);
+        ManifestReader sandboxed = new ManifestReader(DEFAULTS, V2_RATES, true, RECEIVERS, List.of());
         Files.writeString(set.resolve("training.yaml"), "kind: lora\ninstance_prompt: p\n");
         sandboxed.read(set, problems);
         assertEquals("kind", problems.get(0).field());
@@ -231,7 +271,7 @@ class ManifestReaderTest {
                 new TrainingSettings.DreamboothV2("9e-9", 1500, "1e-6", 350),
                 new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ManifestReader(bad, V2_RATES, false, RECEIVERS));
+                () -> new ManifestReader(bad, V2_RATES, false, RECEIVERS, List.of()));
         assertTrue(e.getMessage().contains("learning_rate_unet"), e.getMessage());
     }
 
