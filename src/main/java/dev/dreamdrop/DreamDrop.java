@@ -2,6 +2,7 @@ package dev.dreamdrop;
 
 import dev.dreamdrop.config.CamelKeysFromEnvironment;
 import dev.dreamdrop.config.DreamDropConfiguration;
+import dev.dreamdrop.config.SecretsFromFiles;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.main.Main;
@@ -31,6 +32,7 @@ public final class DreamDrop {
         Main main = new Main();
         main.setPropertyPlaceholderLocations(CONFIGURATION_LOCATION);
         CamelKeysFromEnvironment.apply(main, Path.of(CONFIGURATION));
+        SecretsFromFiles.apply(main);
         main.bind(METRICS_REGISTRY, metricsRegistry());
         configure(main.configure());
         return main;
