@@ -68,6 +68,23 @@ class UntrustedReceiversTest {
         }
     }
 
+    @Test
+    void aNotifyEmailOutsideTheAllowedDomainsRejectsTheSet() throws Exception {
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                Duration.ofMillis(50));
+             RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, Map.of(
+                     "dreamdrop.mail.allowed-domains", "example.com"))) {
+            dreamDrop.dropSet("mailed-out", 2, "instance_prompt: photo of sks person\n"
+                    + "notify_email: [ana@example.com, eve@attacker.example]\n");
+            JsonNode errors = RunningDreamDrop.readJson(awaitRejected(dreamDrop, "mailed-out").resolve("errors.json"))
+                    .get("errors");
+            assertEquals(1, errors.size(), errors.toString());
+            assertEquals("notify_email", errors.get(0).get("field").asText());
+            assertTrue(errors.get(0).get("message").asText().contains("eve@attacker.example"), errors.toString());
+            assertTrue(sandbox.requests("/api/v3/fine_tune").isEmpty());
+        }
+    }
+
     private Path awaitRejected(RunningDreamDrop dreamDrop, String set) {
         dreamDrop.awaitStatus(set, "rejected");
         Path failed = dreamDrop.failed().resolve(set);
