@@ -87,6 +87,7 @@ public class PhotoLinkCheck {
         Job job = journal.find(submission.jobId()).orElseThrow();
         if (submission.awaitsImageLinks() || !TrainingStatus.SUBMITTING.equals(job.status())
                 || job.apiCalledAt() != null || !uploads.links(job.id()).isEmpty()) {
+            waiting.remove(job.id());
             return null;
         }
         String webhook = submission.payload().path("webhook").asText("");
