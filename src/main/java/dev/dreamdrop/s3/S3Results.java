@@ -24,11 +24,12 @@ public class S3Results {
     }
 
     public void write(StatusChange change) {
-        documents.store(change, (job, rendered) -> {
+        documents.store(change, (folder, rendered) -> {
+            String prefix = resultsPrefix + S3Objects.literal(folder.setName()) + "/"
+                    + (folder.jobFolder() == null ? "" : folder.jobFolder() + "/");
             for (Map.Entry<String, String> document : rendered.entrySet()) {
                 String type = document.getKey().endsWith(".jsonl") ? "application/x-ndjson" : "application/json";
-                objects.put(resultsPrefix + S3Objects.literal(job.setName()) + "/" + document.getKey(),
-                        document.getValue(), type);
+                objects.put(prefix + document.getKey(), document.getValue(), type);
             }
         });
     }

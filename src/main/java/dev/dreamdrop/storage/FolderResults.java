@@ -11,7 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl} and {@code request.json}.
+ * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl} and {@code request.json} of the
+ * set's latest job, and each job's in {@code <storage>/<set>/jobs/<job id>/}.
  * Each file is rewritten whole from the journal and swapped in atomically, so events that arrive close
  * together, or a restart, can never leave the files disagreeing with the journal or with each other.
  */
@@ -26,8 +27,9 @@ public class FolderResults {
     }
 
     public void write(StatusChange change) {
-        documents.store(change, (job, rendered) -> {
-            Path dir = root.resolve(job.setName());
+        documents.store(change, (folder, rendered) -> {
+            Path dir = folder.jobFolder() == null ? root.resolve(folder.setName())
+                    : root.resolve(folder.setName()).resolve(folder.jobFolder());
             try {
                 Files.createDirectories(dir);
                 for (Map.Entry<String, String> document : rendered.entrySet()) {
@@ -37,7 +39,7 @@ public class FolderResults {
                     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write results of set " + job.setName(), e);
+                throw new UncheckedIOException("cannot write results of set " + folder.setName(), e);
             }
         });
     }

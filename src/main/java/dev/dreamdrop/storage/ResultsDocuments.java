@@ -20,7 +20,8 @@ import java.util.function.BiConsumer;
 
 /**
  * The results of one set as the sinks store them, always rendered whole from the journal: {@code status.json},
- * {@code events.jsonl} and {@code request.json} (the key already masked in the journal).
+ * {@code events.jsonl} and {@code request.json} (the key already masked in the journal), for each job in its own
+ * folder, and for the latest job of a set name also in the set's folder.
  */
 public class ResultsDocuments {
 
@@ -40,7 +41,7 @@ public class ResultsDocuments {
      * One set's results are rendered and written by one thread at a time, so an older render never overwrites a
      * newer one, in this instance or, through the check after each write, in another replica.
      */
-    public void store(StatusChange change, BiConsumer<Job, Map<String, String>> writer) {
+    public void store(StatusChange change, BiConsumer<ResultsFolder, Map<String, String>> writer) {
         if (alreadyStored(change)) {
             return;
         }
@@ -54,7 +55,11 @@ public class ResultsDocuments {
                 List<StatusChange> events = journal.events(change.jobId());
                 // read after the events, so the status is at least as new as the last event rendered
                 job = journal.find(change.jobId()).orElseThrow();
-                writer.accept(job, render(job, events));
+                Map<String, String> rendered = render(job, events);
+                writer.accept(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), rendered);
+                if (isLatestOfItsSet(job)) {
+                    writer.accept(new ResultsFolder(job.setName(), null), rendered);
+                }
                 upTo = events.isEmpty() ? 0 : events.get(events.size() - 1).eventId();
                 // another replica may have stored a newer render just before this one: whoever writes last
                 // sees that the journal moved on, and writes again
@@ -65,6 +70,22 @@ public class ResultsDocuments {
                 storedUpTo.merge(job.id(), upTo, Math::max);
             }
         }
+    }
+
+    /**
+     * Where a job's results go, relative to the sink's root: {@code <set>/jobs/<job id>/} always, so that no job
+     * overwrites another's, and {@code <set>/} while it is the set's latest job.
+     *
+     * @param jobFolder {@code jobs/<job id>}, or null for the set's own folder
+     */
+    public record ResultsFolder(String setName, String jobFolder) {
+        public static final String JOBS = "jobs";
+    }
+
+    /** Renders of one set name run one at a time (the lock above), so a newer job's claim is seen here. */
+    private boolean isLatestOfItsSet(Job job) {
+        return journal.latestJob(job.source(), job.setName()).map(latest -> latest.id().equals(job.id()))
+                .orElse(true);
     }
 
     private boolean alreadyStored(StatusChange change) {
