@@ -104,8 +104,10 @@ class S3Test {
                 "archive/alex/photo-03.jpg", "archive/alex/photo-04.jpg", "archive/alex/training.yaml"),
                 s3.keys("archive/"));
         await().atMost(Duration.ofSeconds(5)).until(() -> s3.keys("prepared/").isEmpty());
-        assertEquals(List.of("results/alex/events.jsonl", "results/alex/request.json", "results/alex/status.json"),
-                s3.keys("results/"));
+        // the set's latest job, and the job in its own folder (results per job)
+        String own = "results/alex/jobs/" + json.readTree(s3.text("results/alex/status.json")).get("job_id").asText();
+        assertEquals(List.of("results/alex/events.jsonl", own + "/events.jsonl", own + "/request.json",
+                own + "/status.json", "results/alex/request.json", "results/alex/status.json"), s3.keys("results/"));
         JsonNode request = json.readTree(s3.text("results/alex/request.json"));
         assertEquals("***", request.get("key").asText());
         assertTrue(s3.text("results/alex/events.jsonl").lines().count() >= 10);
