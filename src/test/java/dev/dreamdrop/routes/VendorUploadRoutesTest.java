@@ -6,6 +6,7 @@ import dev.dreamdrop.api.ApiResult;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.sandbox.RecordedRequest;
 import dev.dreamdrop.sandbox.ResponseFault;
+import dev.dreamdrop.testing.CapturedLog;
 import dev.dreamdrop.testing.DreamDropRouteTest;
 import dev.dreamdrop.testing.RunningDreamDrop;
 import dev.dreamdrop.vendor.VendorUploads;
@@ -76,6 +77,24 @@ class VendorUploadRoutesTest extends DreamDropRouteTest {
         assertEquals("", sent.get("webhook").asText(), "no public URL, no webhook");
         assertEquals(sent.get("images"), json.readTree(job.requestJson()).get("images"),
                 "the journalled request has the links as sent");
+    }
+
+    @Test
+    void anUploadWithoutAnAnswerIsMadeAgainAndTheCopyWithoutAnIdIsSaidToStay() throws Exception {
+        startDreamDrop();
+        sandbox.failNextCallsTo(UPLOAD, ResponseFault.ACCEPT_WITHOUT_ANSWER);
+        int stored = sandbox.storedImages();
+        int before = sandbox.requests(UPLOAD).size();
+        try (CapturedLog log = CapturedLog.capture()) {
+            RunningDreamDrop.dropSet(data.resolve("inbox"), "unanswered", 2, "instance_prompt: photo of lost person\n");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> "model_ready".equals(job("unanswered").status()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.storedImages() - stored == 1);
+            assertEquals(3, sandbox.requests(UPLOAD).size() - before, "the unanswered upload, made again, and the other");
+            assertTrue(log.lines().stream().anyMatch(line -> line.contains("Set unanswered (")
+                    && line.contains("without an id to delete it with")), "the WARN says a copy may stay");
+        }
+        assertEquals(1, sandbox.storedImages() - stored, "the copy whose id never came back is left on the storage");
     }
 
     @Test
