@@ -172,11 +172,12 @@ class VendorHostingTest {
             killWhen(sandbox, () -> sandbox.requests(FINE_TUNE).size() == 1);
             assertEquals(PHOTOS, sandbox.requests(UPLOAD).size());
 
-            restartUntilModelReady(sandbox, "between");
+            // the restarted process runs until its training is ready and its uploads are deleted
+            restartUntil(sandbox, () -> "model_ready".equals(status("between"))
+                    && sandbox.deletedImages().size() == PHOTOS);
             assertEquals(PHOTOS, sandbox.requests(UPLOAD).size(), "no photo uploaded again after the restart");
             assertEquals(1, sandbox.trainingIds().size(), "one training");
             assertEquals(2, sandbox.requests(FINE_TUNE).size(), "the refused request, and one after the restart");
-            await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.deletedImages().size() == PHOTOS);
         }
     }
 
@@ -191,7 +192,7 @@ class VendorHostingTest {
 
             killWhen(sandbox, () -> sandbox.requests(UPLOAD).size() == 2);
 
-            restartUntilModelReady(sandbox, "halfway");
+            restartUntil(sandbox, () -> "model_ready".equals(status("halfway")));
             assertEquals(PHOTOS + 1, sandbox.requests(UPLOAD).size(), "the refused upload made again, no other");
             assertEquals(PHOTOS, uploadAnswers(sandbox).size());
             assertEquals(1, sandbox.requests(FINE_TUNE).size());
@@ -234,10 +235,11 @@ class VendorHostingTest {
         }
     }
 
-    private void restartUntilModelReady(TrainingApiSandbox sandbox, String set) throws Exception {
+    private void restartUntil(TrainingApiSandbox sandbox, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
         sandbox.clearFaults();
         try (DreamDropProcess second = DreamDropProcess.start(data, sandbox, "256m", keyOnly())) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> "model_ready".equals(status(set)));
+            await().atMost(Duration.ofSeconds(60)).until(condition);
         }
     }
 
