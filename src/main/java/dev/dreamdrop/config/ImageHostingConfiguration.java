@@ -12,9 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -106,26 +104,12 @@ final class ImageHostingConfiguration {
     }
 
     /**
-     * Whether a host named in a URL can be public: not {@code localhost}, and not an address literal that
-     * {@link ReceiverPolicy#isPublic} refuses. Names are not resolved here: this is a hint at start-up.
+     * Whether a host named in a URL can be public, as {@link ReceiverPolicy} judges a set's: names are not resolved
+     * here, this is a hint at start-up.
      */
     static boolean isPublic(String host) {
-        if (host == null || host.isEmpty()) {
-            return false;
-        }
-        String name = host.toLowerCase(Locale.ROOT);
-        if (name.equals("localhost") || name.endsWith(".localhost")) {
-            return false;
-        }
-        boolean literal = name.startsWith("[") || name.matches("[0-9.]+");
-        if (!literal) {
-            return true;
-        }
-        try {
-            return ReceiverPolicy.isPublic(InetAddress.getByName(name.replaceAll("^\\[|]$", "")));
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return host != null && !host.isEmpty()
+                && ReceiverPolicy.withoutNameResolution().refusal("http://" + host + "/") == null;
     }
 
     /** The journal of the photos on the vendor's storage, and the hosting that uploads them. */

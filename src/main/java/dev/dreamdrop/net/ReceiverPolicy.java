@@ -43,6 +43,20 @@ public final class ReceiverPolicy {
         });
     }
 
+    /** Judging address literals and names as spelled, without resolving a name (which counts as public). */
+    public static ReceiverPolicy withoutNameResolution() {
+        return new ReceiverPolicy(Set.of(), host -> {
+            if (!host.matches("[0-9.]+") && !host.contains(":")) {
+                return new InetAddress[0];
+            }
+            try {
+                return new InetAddress[] {InetAddress.getByName(host)};
+            } catch (UnknownHostException e) {
+                return new InetAddress[0];
+            }
+        });
+    }
+
     /** The hosts of these URLs (configuration: trusted), ignoring empty ones. */
     public static Set<String> hostsOf(List<String> urls) {
         return urls.stream().filter(url -> url != null && !url.isBlank()).map(url -> URI.create(url).getHost())
