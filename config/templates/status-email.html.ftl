@@ -21,6 +21,23 @@
   <#if body.advice?has_content>
   <p><strong>What now:</strong> ${body.advice}</p>
   </#if>
+  <#if body.samples?has_content>
+  <p><strong>Pictures made with your model:</strong></p>
+  <table style="border-collapse: collapse;">
+    <#list body.samples as sample>
+    <tr>
+      <td style="padding: 4px;"><#if sample.cid?has_content><img src="cid:${sample.cid}" width="256" height="256" alt="sample ${sample.ordinal}" style="border-radius: 4px;"></#if></td>
+      <td style="padding: 4px; font-size: 13px; color: #555; vertical-align: top;">${sample.prompt}<br>seed ${sample.seed}<br>${sample.file}</td>
+    </tr>
+    </#list>
+  </table>
+  </#if>
+  <#if body.samplesProblem?has_content>
+  <p><strong>About the sample pictures:</strong> ${body.samplesProblem}</p>
+  </#if>
+  <#if body.generateMore?has_content>
+  <p style="font-size: 13px;"><strong>Model id:</strong> ${body.modelId}<br><strong>To generate more:</strong> ${body.generateMore}</p>
+  </#if>
   <p>
   <#list body.thumbnails as cid><img src="cid:${cid}" width="64" height="64" alt="photo ${cid?index + 1}" style="margin-right: 4px; border-radius: 4px;"></#list>
   </p>

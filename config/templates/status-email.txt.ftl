@@ -13,6 +13,21 @@ About the photos:
 - ${warning}
 </#list>
 </#if>
+<#if body.samples?has_content>
+
+Pictures made with your model (attached):
+<#list body.samples as sample>
+- ${sample.file}: ${sample.prompt} (seed ${sample.seed})
+</#list>
+</#if>
+<#if body.samplesProblem?has_content>
+
+About the sample pictures: ${body.samplesProblem}
+</#if>
+<#if body.generateMore?has_content>
+
+To generate more with model ${body.modelId}: ${body.generateMore}
+</#if>
 <#if body.advice?has_content>
 
 What now: ${body.advice}

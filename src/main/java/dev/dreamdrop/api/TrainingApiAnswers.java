@@ -73,7 +73,7 @@ public class TrainingApiAnswers {
 
     /** The endpoint's name without the training id, so that the metric has a handful of values. */
     static String endpointOf(String path) {
-        String name = path.replaceFirst("^/api/(sandbox/)?v3/", "");
+        String name = path.replaceFirst("^/api/(sandbox/)?v\\d+/", "");
         for (String withId : List.of("fine_tune_status/", "finetune/delete/", "cancle_training/", "cancel_training/")) {
             if (name.startsWith(withId)) {
                 return withId.substring(0, withId.length() - 1);

@@ -13,8 +13,7 @@ public enum TrainingKind {
     DREAMBOOTH("dreambooth", "/api/v3/fine_tune", List.of("base_model_id", "max_train_steps")),
     DREAMBOOTH_V2("dreambooth_v2", "/api/v3/fine_tune_v2", List.of("base_model_id", "learning_rate_unet",
             "steps_unet", "learning_rate_text_encoder", "steps_text_encoder")),
-    LORA("lora", "/api/v3/lora_fine_tune", List.of("base_model_type", "lora_type", "negative_prompt",
-            "max_train_steps"));
+    LORA("lora", "/api/v3/lora_fine_tune", List.of("base_model_type", "lora_type", "max_train_steps"));
 
     /** The vendor's sandbox: Dreambooth only, and without base_model_id. */
     public static final String VENDOR_SANDBOX_PATH = "/api/sandbox/v3/fine_tune";

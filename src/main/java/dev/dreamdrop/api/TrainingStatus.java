@@ -23,6 +23,12 @@ public final class TrainingStatus {
     public static final String FAILED = "failed";
     public static final String CANCELLED = "cancelled";
     public static final String TIMED_OUT = "timed_out";
+    /**
+     * Not a status of the job but news of it: the sample images of a ready model are settled (stored, or given up).
+     * Recorded by DreamDrop alone (source {@link #SAMPLES_SOURCE}), it changes no job and is told to every sink.
+     */
+    public static final String SAMPLES_READY = "samples_ready";
+    public static final String SAMPLES_SOURCE = "samples";
 
     /** Every status a job can have: DreamDrop's own and the API's, in the order of progress. */
     public static final List<String> ALL = List.of(CLAIMED, SUBMITTING, UNKNOWN_OUTCOME, "deploying_gpu",

@@ -15,6 +15,7 @@ import dev.dreamdrop.intake.SetFolders;
 import dev.dreamdrop.intake.SetPreparation;
 import dev.dreamdrop.intake.TrainingSettings;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.samples.SampleDocuments;
 import dev.dreamdrop.journal.JournalStartup;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
 import dev.dreamdrop.image.HostedImages;
@@ -179,13 +180,16 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 List.of(),
                 null,
                 List.of(),
-                settings.oneOf("dreamdrop.images.crop", ManifestReader.CROPS.toArray(String[]::new))),
+                settings.oneOf("dreamdrop.images.crop", ManifestReader.CROPS.toArray(String[]::new)),
+                TrainingSettings.CONFIGURED_SAMPLES),
                 settings.list("dreamdrop.api.v2-learning-rates"), vendorSandbox,
                 ReceiverConfiguration.forSets(settings), settings.list("dreamdrop.mail.allowed-domains"));
         RetryPolicy retry = new RetryPolicy(settings.integer("dreamdrop.api.max-attempts"),
                 settings.duration("dreamdrop.api.retry-initial-delay"), settings.duration("dreamdrop.api.retry-max-delay"),
                 settings.integer("dreamdrop.api.max-failed-try-again"));
-        ResultsDocuments documents = new ResultsDocuments(journal);
+        SamplesConfiguration.Samples samples = SamplesConfiguration.samples(settings, registry, dataSource,
+                reservations, journal, api.baseUrl(), metrics);
+        ResultsDocuments documents = new ResultsDocuments(journal, samples.documents());
         registry.bind("resultsDocuments", documents);
 
         registry.bind("journal", journal);
@@ -195,7 +199,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 intake.contains(FolderInbox.SOURCE)));
         registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
         TrainingSubmitter submitter = new TrainingSubmitter(journal, setSources, hostingBySource, vendor.hosting(),
-                publicUrl, retry, vendorSandbox, metrics);
+                samples.plans(), publicUrl, retry, vendorSandbox, metrics);
         registry.bind("restartRecovery", new RestartRecovery(journal, setSources, submitter,
                 settings.duration("dreamdrop.intake.stalled-after"), settings.duration("dreamdrop.replicas.lease")));
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
@@ -217,11 +221,12 @@ public class DreamDropConfiguration implements CamelConfiguration {
         MailSettings mail = mailSettings(context, settings);
         MailOutbox outbox = new MailOutbox(dataSource, journal, reservations, mail, metrics);
         registry.bind("mailOutbox", outbox);
-        registry.bind("statusEmails", new StatusEmails(journal, outbox, mail));
+        registry.bind("statusEmails", new StatusEmails(journal, outbox, mail, samples.documents()));
         registry.bind("statusOutbox", statusOutbox);
         StatusEvents events = statusEvents(settings, sink.equals("s3") ? set -> "s3://" + s3.settings().bucket() + "/"
                 + s3.settings().resultsPrefix() + S3Objects.literal(set) + "/"
-                : set -> settings.path("dreamdrop.storage.dir").toAbsolutePath().resolve(set).toUri().toString());
+                : set -> settings.path("dreamdrop.storage.dir").toAbsolutePath().resolve(set).toUri().toString(),
+                samples.documents());
         EventOutbox eventOutbox = new EventOutbox(dataSource, journal, reservations, events,
                 settings.integer("dreamdrop.events.max-attempts"),
                 new Backoff(settings.duration("dreamdrop.events.retry-initial-delay"),
@@ -236,6 +241,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
             outbox.releaseOwnReservations();
             eventOutbox.releaseOwnReservations();
             vendor.uploads().releaseOwnReservations();
+            samples.store().releaseOwnReservations();
         });
         registry.bind("journalStartup", journalStartup);
         addStartupListener(context, journalStartup);
@@ -248,7 +254,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox, eventOutbox));
         mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, eventOutbox,
-                vendor.uploads()));
+                vendor.uploads(), samples.documents()));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
                 settings.duration("dreamdrop.health.outbox-max-age"),
@@ -274,7 +280,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
     }
 
     /** Status events are always signed: receivers without a secret to sign with are a configuration error. */
-    private static StatusEvents statusEvents(Settings settings, UnaryOperator<String> resultsLocation) {
+    private static StatusEvents statusEvents(Settings settings, UnaryOperator<String> resultsLocation,
+                                             SampleDocuments samples) {
         List<String> receivers = settings.list("dreamdrop.events.urls");
         String secret = settings.optional("dreamdrop.events.secret");
         if (!receivers.isEmpty() && secret == null) {
@@ -282,7 +289,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
                     + " dreamdrop.events.secret is empty: events are always signed. Set a whsec_... secret (see"
                     + " config/application.properties), the same one your receivers verify with");
         }
-        return new StatusEvents(receivers, settings.list("dreamdrop.events.statuses"), secret, resultsLocation);
+        return new StatusEvents(receivers, settings.list("dreamdrop.events.statuses"), secret, resultsLocation,
+                samples);
     }
 
     /** The operator API and the dashboard join health and metrics on the management server once it runs. */
@@ -326,6 +334,10 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         public void write(Object change) {
             throw new IllegalStateException("S3 is not in use; dreamdrop.storage.sink=s3 needs dreamdrop.s3.bucket");
+        }
+
+        public void writeSample(Object image) {
+            write(image);
         }
     }
 

@@ -7,6 +7,8 @@ import com.standardwebhooks.exceptions.WebhookSigningException;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.SampleDocuments;
+import dev.dreamdrop.storage.ResultsDocuments;
 import org.apache.camel.Exchange;
 
 import java.net.URI;
@@ -31,6 +33,7 @@ public class StatusEvents {
     private final List<String> statuses;
     private final Webhook signer;
     private final UnaryOperator<String> resultsLocation;
+    private final SampleDocuments samples;
     private final ObjectMapper json = new ObjectMapper();
 
     /**
@@ -38,14 +41,16 @@ public class StatusEvents {
      * @param statuses        the statuses that make an event; empty: every status change
      * @param secret          the {@code whsec_...} secret; null only when no event can be sent (no receivers)
      * @param resultsLocation where the results of a set (by name) are: a file: or s3: URI
+     * @param samples         what a {@code training.samples_ready} event lists
      */
     public StatusEvents(List<String> receivers, List<String> statuses, String secret,
-                        UnaryOperator<String> resultsLocation) {
+                        UnaryOperator<String> resultsLocation, SampleDocuments samples) {
         receivers.forEach(url -> checkReceiver(url, "dreamdrop.events.urls"));
         this.receivers = List.copyOf(receivers);
         this.statuses = List.copyOf(statuses);
         this.signer = secret == null || secret.isBlank() ? null : signer(secret);
         this.resultsLocation = resultsLocation;
+        this.samples = samples;
     }
 
     private static Webhook signer(String secret) {
@@ -88,7 +93,7 @@ public class StatusEvents {
     }
 
     public boolean wants(StatusChange change) {
-        return change.applied() && (statuses.isEmpty() || statuses.contains(change.status()));
+        return change.isNews() && (statuses.isEmpty() || statuses.contains(change.status()));
     }
 
     /** The event's id, as receivers see it in {@code webhook-id}: one per status change, whatever the attempt. */
@@ -119,7 +124,20 @@ public class StatusEvents {
                 || TrainingStatus.UNKNOWN_OUTCOME.equals(change.status())) {
             data.put("error", change.detail());
         }
-        data.put("results", resultsLocation.apply(job.setName()));
+        String results = resultsLocation.apply(job.setName());
+        data.put("results", results);
+        if (TrainingStatus.SAMPLES_READY.equals(change.status())) {
+            // each where the job's own folder keeps it: the set's folder shows a later job's once there is one
+            String jobFolder = results.replaceFirst("/?$", "/") + ResultsDocuments.ResultsFolder.JOBS + "/" + job.id()
+                    + "/";
+            data.put("summary", change.detail());
+            data.set("samples", samples.list(samples.of(job.id())));
+            data.withArray("samples").forEach(sample -> {
+                if (sample.has("file")) {
+                    ((ObjectNode) sample).put("location", jobFolder + sample.get("file").asText());
+                }
+            });
+        }
         return event.toString();
     }
 

@@ -34,7 +34,7 @@ public class ManifestReader {
     public static final List<String> MANIFEST_NAMES = List.of("training.yaml", "training.yml", "training.json");
     /** Fields every kind takes; each kind adds its own ({@link TrainingKind#ownFields()}). */
     static final List<String> COMMON_FIELDS = List.of("kind", "instance_prompt", "class_prompt", "training_type",
-            "seed", "notify_email", "notify_statuses", "notify_url", "crop");
+            "seed", "notify_email", "notify_statuses", "notify_url", "crop", "negative_prompt", "sample_prompts");
     public static final List<String> CROPS = List.of("face", "centre");
     static final Set<String> TRAINING_TYPES = Set.of("men", "female", "women", "couple", "null");
     static final List<String> LORA_BASE_MODEL_TYPES = List.of("normal", "sdxl");
@@ -44,6 +44,11 @@ public class ManifestReader {
     public static final int MAX_TEXT_LENGTH = 1000;
     public static final int MAX_ADDRESSES = 20;
     public static final int MAX_RECEIVERS = 5;
+    public static final int MAX_SAMPLE_PROMPTS = 8;
+    /** Words of an instance prompt that do not name the subject: a sample prompt must share another one with it. */
+    private static final Set<String> COMMON_WORDS = Set.of("a", "an", "the", "of", "in", "on", "at", "with", "and",
+            "photo", "picture", "image", "portrait", "person", "man", "woman", "men", "women", "female", "male",
+            "boy", "girl", "couple", "dog", "cat", "object", "product");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s<>,;\"]+@[^@\\s<>,;\"]+\\.[^@\\s<>,;\"]+");
     private static final int MAX_STEPS = 2000;
 
@@ -147,9 +152,52 @@ public class ManifestReader {
                         : text(fields, "negative_prompt", defaults.lora().negativePrompt(), problems));
         List<String> notify = notifyEmail(fields, problems);
         List<String> notifyStatuses = notifyStatuses(fields, problems);
+        TrainingSettings.Samples samples = new TrainingSettings.Samples(
+                samplePrompts(fields, instancePrompt, problems),
+                fields.has("negative_prompt") ? lora.negativePrompt() : null);
         return new TrainingSettings(kind, instancePrompt, classPrompt, baseModelId, trainingType, steps, seed, v2,
                 lora, notify, notifyStatuses, notifyUrl(fields, problems),
-                choice(fields, "crop", defaults.crop(), CROPS, problems));
+                choice(fields, "crop", defaults.crop(), CROPS, problems), samples);
+    }
+
+    /**
+     * The set's own prompts for its sample images, each of which must name the subject: with the placeholder
+     * {@code {instance_prompt}}, or a word of the instance prompt (its token, e.g. sks), since the API adds nothing.
+     */
+    private List<String> samplePrompts(JsonNode fields, String instancePrompt, List<SetProblem> problems) {
+        JsonNode value = fields.get("sample_prompts");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isArray() || value.size() > MAX_SAMPLE_PROMPTS) {
+            problems.add(SetProblem.ofField("sample_prompts", "must be a list of at most " + MAX_SAMPLE_PROMPTS
+                    + " prompts, each naming the subject, e.g. ['{instance_prompt}, portrait in a park']"));
+            return null;
+        }
+        Set<String> subject = words(instancePrompt == null ? "" : instancePrompt);
+        subject.removeAll(COMMON_WORDS);
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < value.size(); i++) {
+            String field = "sample_prompts[" + (i + 1) + "]";
+            JsonNode item = value.get(i);
+            String prompt = item.isTextual() ? item.asText().trim() : "";
+            if (prompt.isEmpty() || prompt.length() > MAX_TEXT_LENGTH) {
+                problems.add(SetProblem.ofField(field, "must be a line of text of 1 to " + MAX_TEXT_LENGTH
+                        + " characters"));
+            } else if (!prompt.contains("{instance_prompt}") && !subject.isEmpty()
+                    && words(prompt).stream().noneMatch(subject::contains)) {
+                problems.add(SetProblem.ofField(field, "'" + printable(prompt) + "' does not name the subject; include"
+                        + " {instance_prompt} or its word " + subject.iterator().next() + ", or the image will not"
+                        + " show it"));
+            }
+            prompts.add(prompt);
+        }
+        return prompts;
+    }
+
+    private static Set<String> words(String text) {
+        return Arrays.stream(text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")).filter(w -> !w.isEmpty())
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     private TrainingKind kind(JsonNode fields, List<SetProblem> problems) {

@@ -383,6 +383,39 @@ public class Journal {
         return inTransaction("record status " + status + " for job " + jobId, c -> journalEvent(c, event));
     }
 
+    /**
+     * As {@link #note}, once for a job: when the job has an event of this status already (a second replica, a retry
+     * after a crash), nothing is recorded.
+     */
+    public void noteOnce(String jobId, String status, String source, String detail) {
+        inTransaction("record status " + status + " for job " + jobId, c -> {
+            String current;
+            String setName;
+            // the job's row locked, so two replicas cannot both find no such event
+            try (PreparedStatement lock = c.prepareStatement("SELECT status, set_name FROM jobs WHERE id = ? FOR UPDATE");
+                 PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM job_events WHERE job_id = ? AND"
+                         + " status = ?")) {
+                lock.setString(1, jobId);
+                try (ResultSet rs = lock.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new JournalException("no job " + jobId, null);
+                    }
+                    current = rs.getString(1);
+                    setName = rs.getString(2);
+                }
+                Sql.bind(q, jobId, status);
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return null;
+                    }
+                }
+            }
+            return journalEvent(c, new StatusChange(jobId, setName, status, source, detail, false, current,
+                    Instant.now(), 0));
+        });
+    }
+
     /** The event, and its place in the status outbox: the sinks hear of every event the journal holds. */
     private static StatusChange journalEvent(Connection c, StatusChange event) throws SQLException {
         StatusChange journalled = insertEvent(c, event);

@@ -32,9 +32,22 @@ public final class Reservations {
      * reserved by a replica that is no longer alive. Its parameters: {@link #dueParameters}.
      */
     public static String due(String alias) {
-        return alias + ".state = 'pending' AND (" + alias + ".next_attempt_at <= ? OR (" + alias + ".reserved_by IS NOT"
-                + " NULL AND " + alias + ".reserved_by <> ? AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = "
-                + alias + ".reserved_by AND r.heartbeat_at >= ?)))";
+        return dueIn(alias, "'pending'");
+    }
+
+    /** As {@link #due}, for rows worked in several states: {@code states} a list of quoted states, {@code 'a', 'b'}. */
+    public static String dueIn(String alias, String states) {
+        return alias + ".state IN (" + states + ") AND (" + alias + ".next_attempt_at <= ? OR " + heldByTheDead(alias)
+                + ")";
+    }
+
+    /**
+     * The SQL condition for a row reserved by another replica that is no longer alive. Its parameters: the last two
+     * of {@link #dueParameters}.
+     */
+    public static String heldByTheDead(String alias) {
+        return "(" + alias + ".reserved_by IS NOT NULL AND " + alias + ".reserved_by <> ? AND NOT EXISTS (SELECT 1 FROM"
+                + " replicas r WHERE r.id = " + alias + ".reserved_by AND r.heartbeat_at >= ?))";
     }
 
     public List<Object> dueParameters(Instant now) {

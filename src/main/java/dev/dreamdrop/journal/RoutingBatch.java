@@ -18,9 +18,9 @@ public record RoutingBatch(String jobId, String setName, List<StatusChange> chan
         return changes.get(changes.size() - 1);
     }
 
-    /** The changes that moved the job forward, which may each call for an email. */
-    public List<StatusChange> applied() {
-        return changes.stream().filter(StatusChange::applied).toList();
+    /** The changes the outboxes are told of (see {@link StatusChange#isNews()}), which may each call for an email. */
+    public List<StatusChange> news() {
+        return changes.stream().filter(StatusChange::isNews).toList();
     }
 
     /** Whether the job's training ended with these changes, so that its prepared images are no longer needed. */

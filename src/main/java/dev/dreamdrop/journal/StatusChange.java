@@ -1,5 +1,7 @@
 package dev.dreamdrop.journal;
 
+import dev.dreamdrop.api.TrainingStatus;
+
 import java.time.Instant;
 
 /**
@@ -13,6 +15,14 @@ import java.time.Instant;
  */
 public record StatusChange(String jobId, String setName, String status, String source, String detail,
                            boolean applied, String previous, Instant at, long eventId) {
+
+    /**
+     * Whether the mail and event outboxes are told: it moved the job forward, or it is DreamDrop's own news of the
+     * job (its samples settled). A webhook naming such a status is not news: its source is the webhook.
+     */
+    public boolean isNews() {
+        return applied || TrainingStatus.SAMPLES_READY.equals(status) && TrainingStatus.SAMPLES_SOURCE.equals(source);
+    }
 
     StatusChange withEventId(long id) {
         return new StatusChange(jobId, setName, status, source, detail, applied, previous, at, id);

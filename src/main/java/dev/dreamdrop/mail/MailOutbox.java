@@ -6,6 +6,7 @@ import dev.dreamdrop.journal.Notification;
 import dev.dreamdrop.journal.Reservations;
 import dev.dreamdrop.journal.Sql;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.SampleStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ import java.util.Map;
 /**
  * The emails DreamDrop owes, kept in the journal's database: one row per (job, status), so that duplicated
  * webhooks or repeated polls can never send a second email, and an SMTP outage loses none. A row is retried
- * with backoff, then parked.
+ * with backoff, then parked. A model_ready email waits until the model's sample images are settled, to show them.
  */
 public class MailOutbox {
 
@@ -58,7 +59,7 @@ public class MailOutbox {
     /** Queues the emails for status changes, each if the change and the set's settings call for one. */
     public void enqueue(List<StatusChange> changes) {
         for (StatusChange change : changes) {
-            if (settings.enabled() && change.applied() && isWanted(change)) {
+            if (settings.enabled() && change.isNews() && isWanted(change)) {
                 insert(change);
             }
         }
@@ -122,6 +123,7 @@ public class MailOutbox {
         List<Long> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement q = c.prepareStatement("SELECT m.id FROM mail_outbox m WHERE " + Reservations.due("m")
+                     + " AND " + SampleStore.noSamplesOnTheirWay("m.job_id", "m.status")
                      + " ORDER BY m.id FETCH FIRST 50 ROWS ONLY")) {
             Sql.bind(q, reservations.dueParameters(now).toArray());
             try (ResultSet rs = q.executeQuery()) {

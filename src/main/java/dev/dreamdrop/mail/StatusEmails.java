@@ -5,6 +5,8 @@ import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.Notification;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.Sample;
+import dev.dreamdrop.samples.SampleDocuments;
 import jakarta.activation.DataHandler;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -58,7 +60,7 @@ public class StatusEmails {
             Map.entry("rejected", "the set was rejected"),
             Map.entry("unknown_outcome", "the submission's outcome is unknown"));
     private static final Map<String, String> ADVICE = Map.of(
-            "model_ready", "Generate images with the model id below through the training API's Dreambooth endpoints.",
+            "model_ready", "Generate more pictures with the model id below: model.json in the results says how.",
             "failed", "Read the reason below, fix the photos or the manifest, and drop the set into the inbox again.",
             "cancelled", "Nothing more will happen with this training. Drop the set again to train it anew.",
             "timed_out", "The training gave no news in time. Check the model list on the vendor's site before"
@@ -71,12 +73,14 @@ public class StatusEmails {
     private final Journal journal;
     private final MailOutbox outbox;
     private final MailSettings settings;
+    private final SampleDocuments samples;
     private final Session session = Session.getInstance(new Properties());
 
-    public StatusEmails(Journal journal, MailOutbox outbox, MailSettings settings) {
+    public StatusEmails(Journal journal, MailOutbox outbox, MailSettings settings, SampleDocuments samples) {
         this.journal = journal;
         this.outbox = outbox;
         this.settings = settings;
+        this.samples = samples;
     }
 
     /** What the templates see for one queued email. */
@@ -107,11 +111,43 @@ public class StatusEmails {
             cids.add(thumbnailCid(i));
         }
         model.put("thumbnails", cids);
+        putSamples(model, job, status);
         model.put("outboxId", outboxId);
         Set<String> recipients = new LinkedHashSet<>(notification.emails());
         recipients.addAll(settings.to());
         model.put("recipients", new ArrayList<>(recipients));
         return model;
+    }
+
+    /**
+     * For a model_ready email: the samples ({@code samples}: cid, prompt, seed, file; only those stored with a
+     * picture), what went wrong with the others ({@code samplesProblem}), and how to use the model ({@code modelId},
+     * {@code generateMore}).
+     */
+    private void putSamples(Map<String, Object> model, Job job, String status) {
+        List<Map<String, Object>> shown = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<Sample> planned = TrainingStatus.MODEL_READY.equals(status) ? samples.of(job.id()) : List.of();
+        for (Sample sample : planned) {
+            if (sample.isStored()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("ordinal", sample.ordinal());
+                entry.put("cid", samples.preview(job.id(), sample.ordinal()).isPresent() ? sampleCid(sample.ordinal())
+                        : "");
+                entry.put("prompt", sample.prompt());
+                entry.put("seed", String.valueOf(sample.seed()));
+                entry.put("file", sample.path());
+                shown.add(entry);
+            } else {
+                problems.add("sample " + sample.ordinal() + " (" + sample.prompt() + "): "
+                        + (sample.error() == null ? sample.state() : sample.error()));
+            }
+        }
+        model.put("samples", shown);
+        model.put("samplesProblem", problems.isEmpty() ? "" : problems.size() + " of " + planned.size()
+                + " sample image(s) could not be made: " + String.join("; ", problems));
+        model.put("modelId", job.trainingId() == null ? "" : job.trainingId());
+        model.put("generateMore", planned.isEmpty() ? "" : samples.howToGenerate(job, planned));
     }
 
     /** The email: multipart/alternative of the text and of the HTML with its inline thumbnails. */
@@ -149,6 +185,22 @@ public class StatusEmails {
             image.setContentID("<" + thumbnailCid(i) + ">");
             image.setDisposition(MimeBodyPart.INLINE);
             image.setFileName("photo-" + (i + 1) + ".jpg");
+            related.addBodyPart(image);
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> shown = (List<Map<String, Object>>) model.get("samples");
+        for (Map<String, Object> sample : shown) {
+            String cid = (String) sample.get("cid");
+            if (cid.isEmpty()) {
+                continue;
+            }
+            int ordinal = (Integer) sample.get("ordinal");
+            MimeBodyPart image = new MimeBodyPart();
+            image.setDataHandler(new DataHandler(new ByteArrayDataSource(
+                    samples.preview((String) model.get("jobId"), ordinal).orElseThrow(), "image/jpeg")));
+            image.setContentID("<" + cid + ">");
+            image.setDisposition(MimeBodyPart.INLINE);
+            image.setFileName(String.format("sample-%02d.jpg", ordinal));
             related.addBodyPart(image);
         }
         MimeBodyPart htmlWithImages = new MimeBodyPart();
@@ -199,6 +251,10 @@ public class StatusEmails {
             }
         }
         return "";
+    }
+
+    static String sampleCid(int ordinal) {
+        return "sample-" + ordinal + "@dreamdrop";
     }
 
     static String thumbnailCid(int index) {

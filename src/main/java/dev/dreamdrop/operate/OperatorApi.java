@@ -13,6 +13,8 @@ import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.Sample;
+import dev.dreamdrop.samples.SampleDocuments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,15 +37,17 @@ public class OperatorApi {
     private final SetSources sources;
     private final EventOutbox events;
     private final VendorUploads uploads;
+    private final SampleDocuments samples;
     private final ObjectMapper json = new ObjectMapper();
 
     public OperatorApi(Journal journal, TrainingApi api, SetSources sources, EventOutbox events,
-                       VendorUploads uploads) {
+                       VendorUploads uploads, SampleDocuments samples) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
         this.events = events;
         this.uploads = uploads;
+        this.samples = samples;
     }
 
     /** An HTTP status and a JSON body. */
@@ -178,6 +182,11 @@ public class OperatorApi {
         return new Answer(202, json.createObjectNode().put("status", doing).put("id", rowId));
     }
 
+    /** The small JPEG of one of the job's sample images (1-based), or null. */
+    public byte[] samplePreview(String jobId, int ordinal) {
+        return samples.preview(jobId, ordinal).orElse(null);
+    }
+
     /** A thumbnail of one of the job's photos, or null. */
     public byte[] thumbnail(String jobId, int index) {
         List<byte[]> thumbnails = journal.thumbnails(jobId);
@@ -198,6 +207,14 @@ public class OperatorApi {
                 .put("created", job.createdAt().toString())
                 .put("updated", job.updatedAt().toString());
         summary.set("photo_warnings", json.valueToTree(journal.photoWarnings(job.id())));
+        if (TrainingStatus.MODEL_READY.equals(job.status())) {
+            List<Sample> ofJob = samples.of(job.id());
+            ArrayNode list = samples.list(ofJob);
+            for (int i = 0; i < ofJob.size(); i++) {
+                ((ObjectNode) list.get(i)).put("ordinal", ofJob.get(i).ordinal());
+            }
+            summary.set("samples", list);
+        }
         return summary;
     }
 

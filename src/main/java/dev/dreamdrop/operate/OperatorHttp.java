@@ -7,6 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.function.BiFunction;
 
 /**
  * The operator API and the dashboard on the management server (127.0.0.1 by default, beside health and
@@ -37,19 +38,8 @@ public final class OperatorHttp {
         router.get("/api/uploads/parked").blockingHandler(ctx -> send(ctx, api.parkedUploads()));
         router.post("/api/uploads/:id/retry").blockingHandler(ctx -> send(ctx,
                 api.retryUploadDeletion(ctx.pathParam("id"))));
-        router.get("/api/jobs/:id/thumbnails/:n").blockingHandler(ctx -> {
-            byte[] jpeg;
-            try {
-                jpeg = api.thumbnail(ctx.pathParam("id"), Integer.parseInt(ctx.pathParam("n")));
-            } catch (NumberFormatException e) {
-                jpeg = null;
-            }
-            if (jpeg == null) {
-                ctx.response().setStatusCode(404).end();
-            } else {
-                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg").end(Buffer.buffer(jpeg));
-            }
-        });
+        router.get("/api/jobs/:id/thumbnails/:n").blockingHandler(ctx -> sendJpeg(ctx, api::thumbnail));
+        router.get("/api/jobs/:id/samples/:n").blockingHandler(ctx -> sendJpeg(ctx, api::samplePreview));
         router.get("/dashboard").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(dashboardHtml));
     }
@@ -58,6 +48,21 @@ public final class OperatorHttp {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
                 ("Bearer " + token).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A picture of a job, numbered by the path's {@code n}: a JPEG, or 404. */
+    private static void sendJpeg(RoutingContext ctx, BiFunction<String, Integer, byte[]> picture) {
+        byte[] jpeg;
+        try {
+            jpeg = picture.apply(ctx.pathParam("id"), Integer.parseInt(ctx.pathParam("n")));
+        } catch (NumberFormatException e) {
+            jpeg = null;
+        }
+        if (jpeg == null) {
+            ctx.response().setStatusCode(404).end();
+        } else {
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg").end(Buffer.buffer(jpeg));
+        }
     }
 
     private static void send(RoutingContext ctx, OperatorApi.Answer answer) {

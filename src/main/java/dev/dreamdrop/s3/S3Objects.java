@@ -34,7 +34,7 @@ public class S3Objects {
         return name.replace("${", "$_{").replace("$simple{", "$_simple{");
     }
 
-    /** @param content a String or a File */
+    /** @param content a String, bytes or a File */
     public void put(String key, Object content, String contentType) {
         send("direct:put-an-object-into-the-bucket", content, Map.of(KEY, key, "CamelAwsS3ContentType", contentType));
     }

@@ -1,12 +1,14 @@
 package dev.dreamdrop.s3;
 
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.SampleGenerations.SampleImage;
 import dev.dreamdrop.storage.ResultsDocuments;
 
 import java.util.Map;
 
 /**
- * The S3 storage sink: {@code <results-prefix><set>/status.json}, {@code events.jsonl}, {@code request.json}.
+ * The S3 storage sink: {@code <results-prefix><set>/status.json}, {@code events.jsonl}, {@code request.json},
+ * {@code model.json} and {@code samples/}, and each job's under {@code <set>/jobs/<job id>/}.
  * Each object is rendered whole from the journal at every change (a PUT replaces an object atomically), and
  * writes for one set are serialised (the PUTs go out from inside the render lock), so the bucket always shows one
  * consistent state.
@@ -25,12 +27,25 @@ public class S3Results {
 
     public void write(StatusChange change) {
         documents.store(change, (folder, rendered) -> {
-            String prefix = resultsPrefix + S3Objects.literal(folder.setName()) + "/"
-                    + (folder.jobFolder() == null ? "" : folder.jobFolder() + "/");
             for (Map.Entry<String, String> document : rendered.entrySet()) {
-                String type = document.getKey().endsWith(".jsonl") ? "application/x-ndjson" : "application/json";
-                objects.put(prefix + document.getKey(), document.getValue(), type);
+                String key = prefixOf(folder) + document.getKey();
+                if (document.getValue() == null) {
+                    objects.delete(key);
+                } else {
+                    objects.put(key, document.getValue(), document.getKey().endsWith(".jsonl") ? "application/x-ndjson"
+                            : "application/json");
+                }
             }
         });
+    }
+
+    public void writeSample(SampleImage image) {
+        documents.storeSample(image, (folder, path, content, type) -> objects.put(prefixOf(folder) + path, content,
+                type));
+    }
+
+    private String prefixOf(ResultsDocuments.ResultsFolder folder) {
+        return resultsPrefix + S3Objects.literal(folder.setName()) + "/"
+                + (folder.jobFolder() == null ? "" : folder.jobFolder() + "/");
     }
 }

@@ -22,6 +22,8 @@ final class SandboxTraining {
     /** The step at which this training stops advancing on purpose, or null. */
     String stallAt;
     final List<String> log = new ArrayList<>();
+    /** The first photo the sandbox fetched for this training: what its sample pictures are drawn from. */
+    volatile java.awt.image.BufferedImage firstPhoto;
     /** A webhook body held back by {@link WebhookFault#REORDER}, sent after the next one. */
     PendingWebhook heldBack;
 

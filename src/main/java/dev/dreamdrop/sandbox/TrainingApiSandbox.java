@@ -88,6 +88,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
     private final List<WebhookDelivery> webhooks = new CopyOnWriteArrayList<>();
     private final List<ImageFetch> imageFetches = new CopyOnWriteArrayList<>();
     private final SandboxImageStorage imageStorage;
+    private final SandboxGenerations generations;
 
     private final Deque<ResponseFault> responseFaults = new ArrayDeque<>();
     private final Deque<ResponseFault> trainingRequestFaults = new ArrayDeque<>();
@@ -109,6 +110,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.imageStorage = new SandboxImageStorage(json, "http://127.0.0.1:" + server.getAddress().getPort());
+        this.generations = new SandboxGenerations(json, "http://127.0.0.1:" + server.getAddress().getPort(),
+                trainings::get);
         server.createContext("/", this::handle);
         server.setExecutor(serverThreads);
     }
@@ -267,6 +270,32 @@ public final class TrainingApiSandbox implements AutoCloseable {
     }
 
     /** How many images uploaded with {@code base64_crop} are still on the vendor's storage. */
+    /**
+     * How long a generation stays {@code processing}, and how long its link answers 404 after that (defaults 2 s
+     * and 1 s).
+     */
+    public void generationTiming(Duration generation, Duration link) {
+        generations.timing(generation, link);
+    }
+
+    /** The next {@code count} generations end {@code failed}. */
+    public void failGenerations(int count) {
+        generations.failNext(count);
+    }
+
+    /** The next {@code count} generations stay {@code processing} for ever. */
+    public void stallGenerations(int count) {
+        generations.stallNext(count);
+    }
+
+    /** The picture of each generation the sandbox made, by its output link (failed and stalled ones have none). */
+    public Map<String, byte[]> generatedImages() {
+        Map<String, byte[]> images = new java.util.LinkedHashMap<>();
+        generations.all().stream().filter(g -> g.png() != null)
+                .forEach(g -> images.put(baseUrl() + g.link(), g.png()));
+        return images;
+    }
+
     public int storedImages() {
         return imageStorage.storedImages();
     }
@@ -302,6 +331,10 @@ public final class TrainingApiSandbox implements AutoCloseable {
             String body = readBody(exchange);
             if (path.startsWith(SandboxImageStorage.LINK_PATH)) {
                 imageStorage.serve(exchange, path);
+                return;
+            }
+            if (path.startsWith(SandboxGenerations.LINK_PATH)) {
+                generations.serve(exchange, path);
                 return;
             }
             if (path.startsWith("/_sandbox/")) {
@@ -344,6 +377,13 @@ public final class TrainingApiSandbox implements AutoCloseable {
         }
         if (path.equals("/api/v3/delete_image")) {
             return authorised(request, key -> imageStorage.delete(request));
+        }
+        if (path.equals(SandboxGenerations.GENERATE_PATH)) {
+            return authorised(request, key -> generations.generate(key, request));
+        }
+        if (path.equals(SandboxGenerations.FETCH_PATH) || path.startsWith(SandboxGenerations.FETCH_PATH + "/")) {
+            return authorised(request, key -> generations.fetch(request, path.equals(SandboxGenerations.FETCH_PATH)
+                    ? null : path.substring(SandboxGenerations.FETCH_PATH.length() + 1)));
         }
         String[] parts = path.split("/");
         String last = parts[parts.length - 1];
@@ -628,7 +668,7 @@ public final class TrainingApiSandbox implements AutoCloseable {
         String failure = null;
         for (int i = 0; i < training.images.size(); i++) {
             String url = training.images.get(i);
-            ImageFetch fetch = fetchImage(training.id, url);
+            ImageFetch fetch = fetchImage(training, url);
             imageFetches.add(fetch);
             if (!fetch.isUsable() && failure == null) {
                 failure = "Image " + (i + 1) + " could not be used: "
@@ -639,7 +679,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
         return failure;
     }
 
-    private ImageFetch fetchImage(String trainingId, String url) {
+    private ImageFetch fetchImage(SandboxTraining training, String url) {
+        String trainingId = training.id;
         try {
             HttpResponse<byte[]> response = http.send(
                     HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build(),
@@ -651,6 +692,9 @@ public final class TrainingApiSandbox implements AutoCloseable {
             BufferedImage image = ImageIO.read(new ByteArrayInputStream(response.body()));
             if (image == null) {
                 return new ImageFetch(trainingId, url, 200, 0, 0, "not a decodable image");
+            }
+            if (training.firstPhoto == null) {
+                training.firstPhoto = image;
             }
             return new ImageFetch(trainingId, url, 200, image.getWidth(), image.getHeight(), null);
         } catch (IOException | IllegalArgumentException e) {

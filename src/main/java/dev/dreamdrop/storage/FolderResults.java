@@ -1,6 +1,7 @@
 package dev.dreamdrop.storage;
 
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.SampleGenerations.SampleImage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,8 +12,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl} and {@code request.json} of the
- * set's latest job, and each job's in {@code <storage>/<set>/jobs/<job id>/}.
+ * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl}, {@code request.json},
+ * {@code model.json} and {@code samples/} of the set's latest job, and each job's in {@code <storage>/<set>/jobs/<job
+ * id>/}.
  * Each file is rewritten whole from the journal and swapped in atomically, so events that arrive close
  * together, or a restart, can never leave the files disagreeing with the journal or with each other.
  */
@@ -28,19 +30,42 @@ public class FolderResults {
 
     public void write(StatusChange change) {
         documents.store(change, (folder, rendered) -> {
-            Path dir = folder.jobFolder() == null ? root.resolve(folder.setName())
-                    : root.resolve(folder.setName()).resolve(folder.jobFolder());
-            try {
-                Files.createDirectories(dir);
-                for (Map.Entry<String, String> document : rendered.entrySet()) {
-                    Path file = dir.resolve(document.getKey());
-                    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-                    Files.writeString(temp, document.getValue(), StandardCharsets.UTF_8);
-                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            for (Map.Entry<String, String> document : rendered.entrySet()) {
+                if (document.getValue() == null) {
+                    remove(folder, document.getKey());
+                } else {
+                    write(folder, document.getKey(), document.getValue().getBytes(StandardCharsets.UTF_8));
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write results of set " + folder.setName(), e);
             }
         });
+    }
+
+    public void writeSample(SampleImage image) {
+        documents.storeSample(image, (folder, path, content, type) -> write(folder, path, content));
+    }
+
+    private void write(ResultsDocuments.ResultsFolder folder, String path, byte[] content) {
+        Path file = dirOf(folder).resolve(path);
+        try {
+            Files.createDirectories(file.getParent());
+            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(temp, content);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write results of set " + folder.setName(), e);
+        }
+    }
+
+    private void remove(ResultsDocuments.ResultsFolder folder, String path) {
+        try {
+            Files.deleteIfExists(dirOf(folder).resolve(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + path + " from the results of set " + folder.setName(), e);
+        }
+    }
+
+    private Path dirOf(ResultsDocuments.ResultsFolder folder) {
+        return folder.jobFolder() == null ? root.resolve(folder.setName())
+                : root.resolve(folder.setName()).resolve(folder.jobFolder());
     }
 }

@@ -9,6 +9,9 @@ import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.PhotoWarning;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.Sample;
+import dev.dreamdrop.samples.SampleDocuments;
+import dev.dreamdrop.samples.SampleGenerations.SampleImage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,19 +23,41 @@ import java.util.function.BiConsumer;
 
 /**
  * The results of one set as the sinks store them, always rendered whole from the journal: {@code status.json},
- * {@code events.jsonl} and {@code request.json} (the key already masked in the journal), for each job in its own
- * folder, and for the latest job of a set name also in the set's folder.
+ * {@code events.jsonl} and {@code request.json} (the key already masked in the journal), {@code model.json} once the
+ * model's samples are planned, for each job in its own folder, and for the latest job of a set name also in the set's
+ * folder. Sample images are written once each, as they are downloaded, to the same folders.
  */
 public class ResultsDocuments {
 
     private final Journal journal;
+    private final SampleDocuments samples;
     private final ObjectMapper json = new ObjectMapper();
+    static final String MODEL = "model.json";
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
     /** Per unfinished job, the last journal event its stored results hold. */
     private final ConcurrentHashMap<String, Long> storedUpTo = new ConcurrentHashMap<>();
 
-    public ResultsDocuments(Journal journal) {
+    public ResultsDocuments(Journal journal, SampleDocuments samples) {
         this.journal = journal;
+        this.samples = samples;
+    }
+
+    /** Writes one file of a job's results: its folder, its path in it, the content and its media type. */
+    public interface FileWriter {
+        void write(ResultsFolder folder, String path, byte[] content, String contentType);
+    }
+
+    /** Writes a downloaded sample image into the job's folder, and the set's while the job is its latest. */
+    public void storeSample(SampleImage image, FileWriter writer) {
+        Sample sample = image.sample();
+        synchronized (locks.computeIfAbsent(sample.setName(), name -> new Object())) {
+            Job job = journal.find(sample.jobId()).orElseThrow();
+            writer.write(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), image.path(),
+                    image.bytes(), image.contentType());
+            if (isLatestOfItsSet(job)) {
+                writer.write(new ResultsFolder(job.setName(), null), image.path(), image.bytes(), image.contentType());
+            }
+        }
     }
 
     /**
@@ -58,7 +83,7 @@ public class ResultsDocuments {
                 Map<String, String> rendered = render(job, events);
                 writer.accept(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), rendered);
                 if (isLatestOfItsSet(job)) {
-                    writer.accept(new ResultsFolder(job.setName(), null), rendered);
+                    writer.accept(new ResultsFolder(job.setName(), null), withoutEarlierJobsFiles(job, rendered));
                 }
                 upTo = events.isEmpty() ? 0 : events.get(events.size() - 1).eventId();
                 // another replica may have stored a newer render just before this one: whoever writes last
@@ -82,6 +107,25 @@ public class ResultsDocuments {
         public static final String JOBS = "jobs";
     }
 
+    /**
+     * A new job of a set name takes the set's folder: what an earlier job left there that this one has not written
+     * (its samples and model.json) is removed, marked by a null content, while the new job is not yet submitted.
+     */
+    private Map<String, String> withoutEarlierJobsFiles(Job job, Map<String, String> rendered) {
+        if (job.trainingId() != null) {
+            return rendered;
+        }
+        List<String> earlier = samples.earlierJobsFiles(job);
+        if (earlier.isEmpty()) {
+            return rendered;
+        }
+        Map<String, String> documents = new LinkedHashMap<>();
+        earlier.forEach(path -> documents.put(path, null));
+        documents.put(MODEL, null);
+        documents.putAll(rendered);
+        return documents;
+    }
+
     /** Renders of one set name run one at a time (the lock above), so a newer job's claim is seen here. */
     private boolean isLatestOfItsSet(Job job) {
         return journal.latestJob(job.source(), job.setName()).map(latest -> latest.id().equals(job.id()))
@@ -92,7 +136,7 @@ public class ResultsDocuments {
         return change.eventId() > 0 && storedUpTo.getOrDefault(change.jobId(), 0L) >= change.eventId();
     }
 
-    /** File name to content, in the order they should be written (status.json last). */
+    /** File name to content, in the order they should be written (status.json last); null content: remove it. */
     private Map<String, String> render(Job job, List<StatusChange> journalled) {
         try {
             Map<String, String> documents = new LinkedHashMap<>();
@@ -105,14 +149,20 @@ public class ResultsDocuments {
                 JsonNode request = json.readTree(job.requestJson());
                 documents.put("request.json", json.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(request));
             }
-            documents.put("status.json", json.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status(job)));
+            List<Sample> planned = samples.of(job.id());
+            if (!planned.isEmpty() && TrainingStatus.MODEL_READY.equals(job.status())) {
+                documents.put(MODEL, json.writer(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(samples.model(job, planned)));
+            }
+            documents.put("status.json", json.writer(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(status(job, planned)));
             return documents;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot render the results of set " + job.setName(), e);
         }
     }
 
-    private ObjectNode status(Job job) {
+    private ObjectNode status(Job job, List<Sample> planned) {
         ObjectNode status = json.createObjectNode()
                 .put("set", job.setName())
                 .put("job_id", job.id())
@@ -128,6 +178,9 @@ public class ResultsDocuments {
         List<PhotoWarning> warnings = journal.photoWarnings(job.id());
         if (!warnings.isEmpty()) {
             status.set("photo_warnings", json.valueToTree(warnings));
+        }
+        if (!planned.isEmpty()) {
+            status.set("samples", samples.list(planned));
         }
         return status;
     }

@@ -12,6 +12,7 @@ import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.samples.SamplePlans;
 import dev.dreamdrop.vendor.VendorImageHosting;
 import dev.dreamdrop.vendor.VendorImageHosting.PhotoUpload;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,6 +43,7 @@ public class TrainingSubmitter {
     private final SetSources sources;
     private final Map<String, ImageHosting> hostingBySource;
     private final VendorImageHosting vendorHosting;
+    private final SamplePlans samplePlans;
     private final String publicUrl;
     private final RetryPolicy retry;
     private final boolean vendorSandbox;
@@ -50,16 +52,18 @@ public class TrainingSubmitter {
 
     /**
      * @param hostingBySource how each source's images reach the API (self, S3 or the vendor's storage)
+     * @param samplePlans     journals the sample images a set will get, with its training request
      * @param publicUrl       where the API reaches DreamDrop's webhooks; empty = no webhooks (status by polling)
      * @param vendorSandbox   send trainings to the vendor's sandbox endpoint
      */
     public TrainingSubmitter(Journal journal, SetSources sources, Map<String, ImageHosting> hostingBySource,
-                             VendorImageHosting vendorHosting, String publicUrl, RetryPolicy retry,
-                             boolean vendorSandbox, MeterRegistry metrics) {
+                             VendorImageHosting vendorHosting, SamplePlans samplePlans, String publicUrl,
+                             RetryPolicy retry, boolean vendorSandbox, MeterRegistry metrics) {
         this.journal = journal;
         this.sources = sources;
         this.hostingBySource = Map.copyOf(hostingBySource);
         this.vendorHosting = vendorHosting;
+        this.samplePlans = samplePlans;
         this.publicUrl = publicUrl;
         this.retry = retry;
         this.vendorSandbox = vendorSandbox;
@@ -93,6 +97,8 @@ public class TrainingSubmitter {
         ObjectNode payload = TrainingPayload.build(set.settings(),
                 hostingBySource.get(job.source()).publish(job, set.imageCount()), set.imageCount(),
                 publicUrl.isEmpty() ? "" : publicUrl + "/webhook/" + job.webhookToken(), vendorSandbox);
+        // planned first: a crash before the mark leaves the job claimed, to be begun (and planned) again
+        samplePlans.plan(job.id(), set.settings());
         if (!journal.markSubmitting(job.id(), set.imageCount(), endpoint, storedCopy(payload).toString()).applied()) {
             return null;
         }

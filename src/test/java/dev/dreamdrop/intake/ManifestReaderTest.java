@@ -30,7 +30,8 @@ class ManifestReaderTest {
     private static final TrainingSettings DEFAULTS = new TrainingSettings(TrainingKind.DREAMBOOTH, "",
             "photo of person", "portraitplus-diffusion", "null", null, null,
             new TrainingSettings.DreamboothV2("1e-6", 1500, "1e-6", 350),
-            new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
+            new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face",
+                TrainingSettings.CONFIGURED_SAMPLES);
 
     /**
      * Names resolve as this map says, others to nothing (no DNS in tests); literals are parsed, never connected to. The operator allows
@@ -269,7 +270,8 @@ class ManifestReaderTest {
     void invalidConfiguredDefaultsStopStartUp() {
         TrainingSettings bad = new TrainingSettings(TrainingKind.DREAMBOOTH, "", "c", "m", "null", null, null,
                 new TrainingSettings.DreamboothV2("9e-9", 1500, "1e-6", 350),
-                new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face");
+                new TrainingSettings.Lora("normal", "lora", null), List.of(), null, List.of(), "face",
+                TrainingSettings.CONFIGURED_SAMPLES);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ManifestReader(bad, V2_RATES, false, RECEIVERS, List.of()));
         assertTrue(e.getMessage().contains("learning_rate_unet"), e.getMessage());

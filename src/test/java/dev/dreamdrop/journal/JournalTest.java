@@ -214,7 +214,7 @@ abstract class JournalTest {
         assertEquals(List.of("submitting", "deploying_gpu", "deploying_gpu", "model_ready"),
                 ofAlex.changes().stream().map(StatusChange::status).toList(), "in journal order");
         assertEquals(List.of("submitting", "deploying_gpu"),
-                ofAlex.applied().stream().map(StatusChange::status).toList());
+                ofAlex.news().stream().map(StatusChange::status).toList());
         assertEquals("alex", ofAlex.setName());
         assertEquals(journal.lastEventId(alex.id()), ofAlex.latest().eventId());
         assertFalse(ofAlex.trainingEnded(), "the unconfirmed model_ready was not applied");

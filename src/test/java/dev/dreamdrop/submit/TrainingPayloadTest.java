@@ -18,7 +18,8 @@ class TrainingPayloadTest {
     private static TrainingSettings settings(TrainingKind kind, Integer steps, String seed) {
         return new TrainingSettings(kind, "photo of adhik person", "photo of person", "portraitplus-diffusion", "men",
                 steps, seed, new TrainingSettings.DreamboothV2("1e-6", 1500, "2e-6", 350),
-                new TrainingSettings.Lora("sdxl", "lycoris", null), List.of(), null, List.of(), "face");
+                new TrainingSettings.Lora("sdxl", "lycoris", null), List.of(), null, List.of(), "face",
+                TrainingSettings.CONFIGURED_SAMPLES);
     }
 
     @Test

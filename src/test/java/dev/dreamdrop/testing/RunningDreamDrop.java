@@ -60,6 +60,12 @@ public final class RunningDreamDrop implements AutoCloseable {
         settings.put("dreamdrop.outbox.poll-interval", "50ms");
         settings.put("dreamdrop.inbox.poll-interval", "100ms");
         settings.put("dreamdrop.inbox.quiet-period", "1s");
+        // sample images have tests of their own (SamplesTest, SampleRoutesTest): elsewhere they would add generations
+        // to every count of requests, emails and events
+        settings.put("dreamdrop.samples.count", "0");
+        settings.put("dreamdrop.samples.poll-interval", "100ms");
+        settings.put("dreamdrop.samples.retry-initial-delay", "100ms");
+        settings.put("dreamdrop.samples.retry-max-delay", "500ms");
         return settings;
     }
 
