@@ -127,10 +127,11 @@ final class SandboxGenerations {
         }
         String link = baseUrl + generation.link();
         if (Instant.now().isBefore(generation.readyAt())) {
-            double eta = Math.max(0, Duration.between(Instant.now(), generation.readyAt()).toMillis() / 1000.0);
+            double eta = generation.readyAt() == Instant.MAX ? 1.0
+                    : Math.max(0, Duration.between(Instant.now(), generation.readyAt()).toMillis() / 1000.0);
             ObjectNode processing = json.createObjectNode().put("status", "processing")
                     .put("tip", "Your image is processing in background, you can get this image using fetch API")
-                    .put("eta", generation.readyAt() == Instant.MAX ? 30.0 : eta)
+                    .put("eta", eta)
                     .put("messege", "Try to fetch request after given estimated time")
                     .put("fetch_result", baseUrl + FETCH_PATH + "/" + generation.id()).put("id", generation.id());
             processing.putArray("output");
