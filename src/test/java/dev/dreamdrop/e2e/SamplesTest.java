@@ -10,6 +10,7 @@ import dev.dreamdrop.sandbox.TrainingApiSandbox;
 import dev.dreamdrop.testing.DreamDropProcess;
 import dev.dreamdrop.testing.EventReceiver;
 import dev.dreamdrop.testing.RunningDreamDrop;
+import dev.dreamdrop.testing.RunningS3;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
@@ -159,6 +160,55 @@ class SamplesTest {
             }
         }
         throw new AssertionError("no part " + cid);
+    }
+
+    @Test
+    void inTheBucketTheSamplesAreStoredBesideTheResults() throws Exception {
+        try (RunningS3 s3 = new RunningS3()) {
+            Map<String, String> settings = new HashMap<>(s3.settings());
+            settings.put("dreamdrop.storage.sink", "s3");
+            settings.put("dreamdrop.samples.count", "1");
+            try (RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, settings)) {
+                dreamDrop.dropSet("bucketed", 2, "instance_prompt: photo of sks person\n");
+                await().atMost(Duration.ofSeconds(60)).until(() -> s3.keys("results/bucketed/samples/").size() == 1);
+                Job job = dreamDrop.journal().latestJob("folder", "bucketed").orElseThrow();
+                byte[] served = sandbox.generatedImages().values().iterator().next();
+                for (String key : List.of("results/bucketed/samples/01.png",
+                        "results/bucketed/jobs/" + job.id() + "/samples/01.png")) {
+                    assertArrayEquals(served, s3.client().getObjectAsBytes(b -> b.bucket(RunningS3.BUCKET).key(key))
+                            .asByteArray(), key);
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> !s3.keys("results/bucketed/model.json").isEmpty());
+                assertEquals(job.trainingId(), json.readTree(s3.text("results/bucketed/model.json")).get("model_id")
+                        .asText());
+            }
+        }
+    }
+
+    @Test
+    void aSetDroppedAgainNoLongerShowsTheEarlierJobsSamplesInItsFolder() throws Exception {
+        try (RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, Map.of("dreamdrop.samples.count",
+                "1"))) {
+            dreamDrop.dropSet("again", 2, "instance_prompt: photo of sks person\n");
+            Path results = dreamDrop.results("again");
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(results.resolve("samples/01.png")));
+            Job first = dreamDrop.journal().latestJob("folder", "again").orElseThrow();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(results.resolve("model.json")));
+
+            dreamDrop.dropSet("again", 2, "instance_prompt: photo of sks person\nsample_prompts: []\n");
+            await().atMost(Duration.ofSeconds(60)).until(() -> dreamDrop.journal().allJobs().stream()
+                    .filter(job -> job.setName().equals("again") && job.status().equals("model_ready")).count() == 2);
+            Job second = dreamDrop.journal().latestJob("folder", "again").orElseThrow();
+            await().atMost(Duration.ofSeconds(10)).until(() -> second.id().equals(RunningDreamDrop.readJson(
+                    results.resolve("status.json")).path("job_id").asText()) && "model_ready".equals(
+                    RunningDreamDrop.readJson(results.resolve("status.json")).path("status").asText()));
+
+            assertFalse(Files.exists(results.resolve("samples/01.png")), "the set's folder shows the latest job only");
+            assertFalse(Files.exists(results.resolve("model.json")), "a job without samples has no model.json");
+            assertTrue(Files.exists(results.resolve("jobs/" + first.id() + "/samples/01.png")),
+                    "the first job keeps its samples in its own folder");
+            assertEquals(1, sandbox.requests(GENERATE).size(), "sample_prompts: [] asks for none");
+        }
     }
 
     @Test

@@ -230,6 +230,30 @@ class ManifestReaderTest {
     }
 
     @Test
+    void samplePromptsMustNameTheSubject() throws Exception {
+        TrainingSettings settings = read("training.yaml", String.join("\n",
+                "instance_prompt: photo of sks person",
+                "negative_prompt: cartoon",
+                "sample_prompts:",
+                "  - '{instance_prompt}, in a park'",
+                "  - sks person on a boat",
+                "  - a person on a bike"));
+        assertEquals(List.of("sample_prompts[3]"), problems.stream().map(SetProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("does not name the subject; include {instance_prompt} or its"
+                + " word sks"), problems.get(0).message());
+        assertEquals(new TrainingSettings.Samples(List.of("{instance_prompt}, in a park", "sks person on a boat",
+                "a person on a bike"), "cartoon"), settings.samples());
+        problems.clear();
+
+        assertEquals(List.of(), read("training.yaml", "instance_prompt: photo of sks person\nsample_prompts: []\n")
+                .samples().prompts(), "none asked for");
+        assertEquals(TrainingSettings.CONFIGURED_SAMPLES, read("training.yaml", "instance_prompt: p of sks\n")
+                .samples(), "the configured ones");
+        read("training.yaml", "instance_prompt: photo of sks person\nsample_prompts: one prompt\n");
+        assertEquals(List.of("sample_prompts"), problems.stream().map(SetProblem::field).toList(), "not a list");
+    }
+
+    @Test
     void loraRefusesUnknownTypesAndDreamboothFields() throws Exception {
         read("training.yaml", String.join("\n",
                 "kind: lora",
