@@ -70,7 +70,7 @@ public class SampleGenerations {
      * free slots), results to fetch, images to download. Before that, whatever can no longer happen is settled.
      */
     public List<Sample> due() {
-        store.giveUpLostAndLate(deadline);
+        store.giveUpWhatCanNoLongerHappen(deadline);
         List<Integer> free = new ArrayList<>(store.freeSlots());
         List<Sample> work = new ArrayList<>();
         for (Sample sample : store.due()) {

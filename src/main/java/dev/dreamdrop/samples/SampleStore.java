@@ -101,10 +101,11 @@ public class SampleStore {
     }
 
     /**
-     * Settles what can no longer happen: requests a dead replica was making (given up, as at a restart), and the
-     * samples of a model ready for longer than {@code deadline} (failed, saying what they were waiting for).
+     * Settles what can no longer happen: requests a dead replica was making (given up, as at a restart), the
+     * samples of a model ready for longer than {@code deadline} (failed, saying what they were waiting for), and
+     * the plans of trainings that ended without a model.
      */
-    public void giveUpLostAndLate(Duration deadline) {
+    public void giveUpWhatCanNoLongerHappen(Duration deadline) {
         Instant now = Instant.now();
         List<Object> parameters = new ArrayList<>(List.of(LOST, Timestamp.from(now)));
         parameters.addAll(reservations.dueParameters(now).subList(1, 3));
@@ -126,6 +127,11 @@ public class SampleStore {
         if (given > 0) {
             LOG.warn("{} sample image(s) given up: not ready within {} (dreamdrop.samples.deadline)", given, late);
         }
+        // a training that ended without a model has nothing to generate with: its plan is closed, unannounced
+        Sql.update(dataSource, "samples", "UPDATE samples SET state = 'failed', error = ?, announced = TRUE,"
+                + " settled_at = ? WHERE state = 'planned' AND job_id IN (SELECT id FROM jobs WHERE status IN (?, ?, ?))",
+                "the training ended without a model", Timestamp.from(now), TrainingStatus.FAILED,
+                TrainingStatus.CANCELLED, TrainingStatus.TIMED_OUT);
     }
 
     /** Samples of ready models whose next step is due: the planned ones first in line, and those under way. */
@@ -133,7 +139,9 @@ public class SampleStore {
         List<Object> parameters = new ArrayList<>(List.of(TrainingStatus.MODEL_READY));
         parameters.addAll(reservations.dueParameters(Instant.now()));
         return query("SELECT " + COLUMNS + " FROM samples s JOIN jobs j ON j.id = s.job_id WHERE j.status = ? AND "
-                + Reservations.dueIn("s", "'planned', 'processing', 'downloading'") + " ORDER BY s.id"
+                + Reservations.dueIn("s", "'planned', 'processing', 'downloading'")
+                // generations under way first: a long line of planned samples must not hide them
+                + " ORDER BY CASE WHEN s.state = 'planned' THEN 1 ELSE 0 END, s.id"
                 + " FETCH FIRST 50 ROWS ONLY", parameters.toArray());
     }
 

@@ -238,6 +238,8 @@ public final class TrainingApiSandbox implements AutoCloseable {
         webhookFaults.clear();
         trainingFaults.clear();
         latency = Duration.ZERO;
+        generations.failNext(0);
+        generations.stallNext(0);
     }
 
     // ---------------------------------------------------------------- inspection
@@ -883,6 +885,16 @@ public final class TrainingApiSandbox implements AutoCloseable {
         }
         if (knobs.has("stall_trainings")) {
             stallTrainings(knobs.get("stall_trainings").asInt(), knobs.path("at").asText("training_started"));
+        }
+        if (knobs.has("fail_generations")) {
+            failGenerations(knobs.get("fail_generations").asInt());
+        }
+        if (knobs.has("stall_generations")) {
+            stallGenerations(knobs.get("stall_generations").asInt());
+        }
+        if (knobs.has("generation_ms")) {
+            generationTiming(Duration.ofMillis(knobs.get("generation_ms").asLong()),
+                    Duration.ofMillis(knobs.path("link_delay_ms").asLong(1000)));
         }
     }
 

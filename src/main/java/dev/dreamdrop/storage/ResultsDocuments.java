@@ -149,8 +149,8 @@ public class ResultsDocuments {
                 JsonNode request = json.readTree(job.requestJson());
                 documents.put("request.json", json.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(request));
             }
-            List<Sample> planned = samples.of(job.id());
-            if (!planned.isEmpty() && TrainingStatus.MODEL_READY.equals(job.status())) {
+            List<Sample> planned = TrainingStatus.MODEL_READY.equals(job.status()) ? samples.of(job.id()) : List.of();
+            if (!planned.isEmpty()) {
                 documents.put(MODEL, json.writer(SerializationFeature.INDENT_OUTPUT)
                         .writeValueAsString(samples.model(job, planned)));
             }

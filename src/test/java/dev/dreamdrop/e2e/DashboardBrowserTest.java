@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -82,6 +83,38 @@ class DashboardBrowserTest {
                 Thread.sleep(500);
                 File screenshot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
                 Files.copy(screenshot.toPath(), Path.of("target", "dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    @Test
+    void aReadyModelShowsItsSamplePicturesOnItsRow() throws Exception {
+        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
+                "/usr/bin/chromedriver", "chromium-driver"));
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                Duration.ofMillis(50));
+             RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, Map.of("dreamdrop.samples.count", "4"))) {
+            sandbox.generationTiming(Duration.ofMillis(200), Duration.ZERO);
+            dreamDrop.dropSet("portrait-of-ada", 4, "instance_prompt: photo of sks person\ntraining_type: female\n");
+            await().ignoreExceptions().atMost(Duration.ofSeconds(60)).until(() -> dreamDrop.status("portrait-of-ada")
+                    .path("samples")
+                    .path(3).path("state").asText().equals("stored"));
+            String job = dreamDrop.status("portrait-of-ada").get("job_id").asText();
+
+            WebDriver browser = chromium();
+            try {
+                browser.get(dreamDrop.managementUrl() + "/dashboard");
+                By pictures = By.cssSelector("tr[data-job='" + job + "'] img.sample");
+                await().ignoreExceptions().atMost(Duration.ofSeconds(15)).until(() -> browser.findElements(pictures)
+                        .size() == 4 && browser.findElements(pictures).stream().allMatch(img -> Integer.parseInt(
+                        img.getAttribute("naturalWidth")) > 0));
+                assertEquals("photo of sks person, close-up portrait, soft window light, 85mm photo, sharp focus",
+                        stable(() -> browser.findElements(pictures).get(0).getAttribute("title")), "titled by its prompt");
+                File screenshot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+                Files.copy(screenshot.toPath(), Path.of("target", "dashboard-samples.png"),
+                        StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 browser.quit();
             }

@@ -103,6 +103,9 @@ class SamplesTest {
                     assertEquals("512", body.get("width").asText());
                 }
                 assertTrue(sandbox.requests(FETCH).size() >= 2, "each processing generation fetched");
+                assertTrue(Duration.between(asked.get(0).at(), asked.get(1).at()).toMillis() >= 500,
+                        "one generation in flight at a time (dreamdrop.samples.concurrency 1): the second was asked"
+                                + " once the first, 500 ms long, was done");
 
                 Path results = dreamDrop.results("alex");
                 List<byte[]> served = new ArrayList<>(sandbox.generatedImages().values());
