@@ -38,6 +38,10 @@
   <#if body.generateMore?has_content>
   <p style="font-size: 13px;"><strong>Model id:</strong> ${body.modelId}<br><strong>To generate more:</strong> ${body.generateMore}</p>
   </#if>
+  <#if body.contactSheet?has_content>
+  <p><strong>The photos sent</strong> (a photo the check warns about is framed in orange):</p>
+  <p><img src="cid:${body.contactSheet}" width="808" alt="the photos sent" style="max-width: 100%;"></p>
+  </#if>
   <p>
   <#list body.thumbnails as cid><img src="cid:${cid}" width="64" height="64" alt="photo ${cid?index + 1}" style="margin-right: 4px; border-radius: 4px;"></#list>
   </p>

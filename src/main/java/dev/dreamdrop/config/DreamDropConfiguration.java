@@ -8,6 +8,7 @@ import dev.dreamdrop.events.EventOutbox;
 import dev.dreamdrop.events.StatusEvents;
 import dev.dreamdrop.image.ImagePreparer;
 import dev.dreamdrop.image.PreparedImages;
+import dev.dreamdrop.intake.ContactSheets;
 import dev.dreamdrop.intake.FolderInbox;
 import dev.dreamdrop.intake.InboxWatcher;
 import dev.dreamdrop.intake.ManifestReader;
@@ -202,8 +203,14 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 samples.plans(), publicUrl, retry, vendorSandbox, metrics);
         registry.bind("restartRecovery", new RestartRecovery(journal, setSources, submitter,
                 settings.duration("dreamdrop.intake.stalled-after"), settings.duration("dreamdrop.replicas.lease")));
+        ContactSheets contactSheets = new ContactSheets(dataSource, journal);
+        registry.bind("contactSheets", contactSheets);
         registry.bind("setPreparation", new SetPreparation(journal, setSources, manifests, preparer, preparedImages,
-                settings.integer("dreamdrop.images.max-per-set")));
+                settings.integer("dreamdrop.images.max-per-set"), settings.decimal("dreamdrop.images.blur-below"),
+                settings.decimal("dreamdrop.images.dark-below"), settings.decimal("dreamdrop.images.bright-above"),
+                settings.integer("dreamdrop.images.same-photo-within"), contactSheets,
+                context.getExecutorServiceManager().newFixedThreadPool(this, "photo-preparation",
+                        imageConcurrency(settings))));
         registry.bind("trainingSubmitter", submitter);
         PhotoLinkCheck photoLinkCheck = new PhotoLinkCheck(journal, vendor.uploads(), preparedImages, retry);
         registry.bind("photoLinkCheck", photoLinkCheck);
@@ -221,7 +228,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         MailSettings mail = mailSettings(context, settings);
         MailOutbox outbox = new MailOutbox(dataSource, journal, reservations, mail, metrics);
         registry.bind("mailOutbox", outbox);
-        registry.bind("statusEmails", new StatusEmails(journal, outbox, mail, samples.documents()));
+        registry.bind("statusEmails", new StatusEmails(journal, outbox, mail, samples.documents(), contactSheets));
         registry.bind("statusOutbox", statusOutbox);
         StatusEvents events = statusEvents(settings, sink.equals("s3") ? set -> "s3://" + s3.settings().bucket() + "/"
                 + s3.settings().resultsPrefix() + S3Objects.literal(set) + "/"
@@ -254,7 +261,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox, eventOutbox));
         mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, eventOutbox,
-                vendor.uploads(), samples.documents()));
+                vendor.uploads(), samples.documents(), contactSheets));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
                 settings.duration("dreamdrop.health.outbox-max-age"),
@@ -277,6 +284,13 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
         registry.bind("trainingApiHealth", new TrainingApiHealthCheck(api,
                 settings.duration("dreamdrop.health.api-check-interval")));
+    }
+
+    /** dreamdrop.images.concurrency: photos prepared at once; empty = one per core. */
+    private static int imageConcurrency(Settings settings) {
+        String configured = settings.text("dreamdrop.images.concurrency");
+        return configured.isEmpty() ? Runtime.getRuntime().availableProcessors()
+                : Math.max(1, settings.integer("dreamdrop.images.concurrency"));
     }
 
     /** Status events are always signed: receivers without a secret to sign with are a configuration error. */
@@ -336,8 +350,12 @@ public class DreamDropConfiguration implements CamelConfiguration {
             throw new IllegalStateException("S3 is not in use; dreamdrop.storage.sink=s3 needs dreamdrop.s3.bucket");
         }
 
-        public void writeSample(Object image) {
-            write(image);
+        public void writeFile(Object file) {
+            write(file);
+        }
+
+        public void removeEarlierJobsFiles(Object jobId) {
+            write(jobId);
         }
     }
 

@@ -68,6 +68,16 @@ public class ImagePreparer {
 
     /** Reads only the header: format and dimensions, checked against the limits. */
     public ImageInfo inspect(Path photo) throws ImageProblem {
+        if (HeicPhotos.isHeif(photo)) {
+            if (!(openCv && OpenCvPhotos.available() && HeicPhotos.available())) {
+                throw new ImageProblem("is a HEIC/HEIF photo, which this installation cannot decode (FFmpeg or OpenCV"
+                        + " does not load here); convert it to JPEG (on an iPhone: Settings > Camera > Formats > Most"
+                        + " Compatible), or remove it from the set");
+            }
+            ImageInfo info = HeicPhotos.inspect(photo);
+            checkLimits(info);
+            return info;
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(photo.toFile())) {
             ImageReader reader = readerFor(in);
             try {
@@ -80,7 +90,7 @@ public class ImagePreparer {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            throw new ImageProblem("is not a readable image (" + describe(e) + "); use a JPEG, PNG or WebP photo");
+            throw new ImageProblem("is not a readable image (" + describe(e) + "); use a JPEG, PNG, WebP or HEIC photo");
         }
     }
 
@@ -92,9 +102,16 @@ public class ImagePreparer {
      *
      * @param square            where the square was cut, in the photo's pixels as displayed
      * @param faces             faces found, or -1 when none were looked for (centre crop, or no OpenCV here)
-     * @param faceWidthInResult width of the largest face in the 512x512 image, 0 when none was found
+     * @param face              the largest face in the 512x512 image, null when none was found
+     * @param look              the whole photo's colours in a few bytes, to tell the same photo again
+     *                          ({@link PhotoMeasures#difference})
      */
-    public record Prepared(BufferedImage image, Rectangle square, int faces, int faceWidthInResult) {
+    public record Prepared(BufferedImage image, Rectangle square, int faces, Rectangle face, byte[] look) {
+
+        /** Width of the largest face in the 512x512 image, 0 when none was found. */
+        public int faceWidthInResult() {
+            return face == null ? 0 : face.width;
+        }
     }
 
     /** Prepares {@code photo} cut at its centre, writes the 512x512 JPEG to {@code target}, and returns it. */
@@ -109,13 +126,19 @@ public class ImagePreparer {
      */
     public Prepared prepare(Path photo, Path target, Crop crop) throws ImageProblem {
         ImageInfo info = inspect(photo);
+        if ("heif".equals(info.format())) {
+            Prepared prepared = prepareHeif(photo, crop);
+            write(prepared.image(), target);
+            return prepared;
+        }
         int orientation = exifOrientation(photo);
         Prepared prepared = openCv && OpenCvPhotos.available() ? prepareWithOpenCv(photo, info, orientation, crop)
                 : null;
         if (prepared == null) {
-            prepared = new Prepared(prepareInJava(photo, orientation), CropSquares.centre(
-                    orientation >= 5 ? info.height() : info.width(), orientation >= 5 ? info.width() : info.height()),
-                    -1, 0);
+            BufferedImage image = prepareInJava(photo, orientation);
+            // only the centre was decoded: the look is the crop's
+            prepared = new Prepared(image, CropSquares.centre(orientation >= 5 ? info.height() : info.width(),
+                    orientation >= 5 ? info.width() : info.height()), -1, null, PhotoMeasures.look(image));
         }
         write(prepared.image(), target);
         return prepared;
@@ -160,8 +183,8 @@ public class ImagePreparer {
                 }
             }
             BufferedImage image = OpenCvPhotos.cropTo(source, within(source, square, reduction), SIZE);
-            return new Prepared(image, square, crop == Crop.CENTRE ? -1 : faces.size(),
-                    faces.isEmpty() ? 0 : faces.get(0).width * SIZE / square.width);
+            return new Prepared(image, square, crop == Crop.CENTRE ? -1 : faces.size(), inResult(faces, square),
+                    OpenCvPhotos.look(source));
         } finally {
             if (detection != null) {
                 detection.close();
@@ -170,6 +193,37 @@ public class ImagePreparer {
                 source.close();
             }
         }
+    }
+
+    /**
+     * A HEIF photo is decoded whole, turned by its own geometry (its EXIF orientation, which says the same, is not
+     * applied again), cut like any other, and its Display P3 colours converted to sRGB.
+     */
+    private static Prepared prepareHeif(Path photo, Crop crop) throws ImageProblem {
+        HeicPhotos.Decoded decoded = HeicPhotos.decode(photo);
+        try (Mat image = decoded.image()) {
+            List<Rectangle> faces = crop == Crop.CENTRE ? List.of() : OpenCvPhotos.faces(image);
+            Rectangle square = faces.isEmpty() ? CropSquares.centre(image.cols(), image.rows())
+                    : CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, image.cols(), image.rows(), SIZE);
+            BufferedImage result = OpenCvPhotos.cropTo(image, within(image, square, 1), SIZE);
+            if (decoded.displayP3()) {
+                HeicPhotos.displayP3ToSrgb(result);
+            }
+            return new Prepared(result, square, crop == Crop.CENTRE ? -1 : faces.size(), inResult(faces, square),
+                    OpenCvPhotos.look(image));
+        }
+    }
+
+    /** The largest face in the 512x512 image's pixels, kept inside it; null when none was found. */
+    private static Rectangle inResult(List<Rectangle> faces, Rectangle square) {
+        if (faces.isEmpty()) {
+            return null;
+        }
+        Rectangle face = faces.get(0);
+        Rectangle scaled = new Rectangle((face.x - square.x) * SIZE / square.width,
+                (face.y - square.y) * SIZE / square.width, face.width * SIZE / square.width,
+                face.height * SIZE / square.width);
+        return scaled.intersection(new Rectangle(0, 0, SIZE, SIZE));
     }
 
     /** The largest of 8, 4, 2 that leaves {@code side} at least {@code target} pixels, or 1. */

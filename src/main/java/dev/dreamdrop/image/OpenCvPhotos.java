@@ -176,6 +176,21 @@ final class OpenCvPhotos {
         }
     }
 
+    /** The whole photo's {@link PhotoMeasures#look}: averaged down to a few cells, RGB. */
+    static byte[] look(Mat image) {
+        try (Mat small = new Mat()) {
+            resize(image, small, new Size(PhotoMeasures.LOOK_SIDE, PhotoMeasures.LOOK_SIDE), 0, 0, INTER_AREA);
+            byte[] bgr = new byte[PhotoMeasures.LOOK_SIDE * PhotoMeasures.LOOK_SIDE * 3];
+            small.data().get(bgr);
+            for (int i = 0; i < bgr.length; i += 3) {
+                byte blue = bgr[i];
+                bgr[i] = bgr[i + 2];
+                bgr[i + 2] = blue;
+            }
+            return bgr;
+        }
+    }
+
     /** The square {@code crop} of {@code image}, scaled to {@code size} x {@code size}, as an RGB image. */
     static BufferedImage cropTo(Mat image, Rectangle crop, int size) {
         try (Rect region = new Rect(crop.x, crop.y, crop.width, crop.height); Mat square = new Mat(image, region);

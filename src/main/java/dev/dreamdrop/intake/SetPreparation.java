@@ -1,5 +1,6 @@
 package dev.dreamdrop.intake;
 
+import dev.dreamdrop.image.ContactSheet;
 import dev.dreamdrop.image.ImagePreparer;
 import dev.dreamdrop.image.PreparedImages;
 import dev.dreamdrop.journal.Job;
@@ -16,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +28,7 @@ import java.util.stream.Stream;
  */
 public class SetPreparation {
 
-    public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp");
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "heic", "heif");
     private static final Set<String> IGNORED = Set.of(FolderInbox.READY_FILE, "errors.json", "Thumbs.db", "desktop.ini");
     private static final Logger LOG = LoggerFactory.getLogger(SetPreparation.class);
     private static final int THUMBNAIL_SIZE = 96;
@@ -35,15 +39,26 @@ public class SetPreparation {
     private final ImagePreparer preparer;
     private final PreparedImages preparedImages;
     private final int maxImages;
+    private final PhotoReport.Thresholds thresholds;
+    private final ContactSheets contactSheets;
+    private final ExecutorService threads;
 
+    /**
+     * @param blurBelow see {@link PhotoReport.Thresholds}, as the three after it
+     * @param threads   where photos are prepared, several at once (dreamdrop.images.concurrency)
+     */
     public SetPreparation(Journal journal, SetSources sources, ManifestReader manifests, ImagePreparer preparer,
-                          PreparedImages preparedImages, int maxImages) {
+                          PreparedImages preparedImages, int maxImages, double blurBelow, double darkBelow,
+                          double brightAbove, int sameWithin, ContactSheets contactSheets, ExecutorService threads) {
         this.journal = journal;
         this.sources = sources;
         this.manifests = manifests;
         this.preparer = preparer;
         this.preparedImages = preparedImages;
         this.maxImages = maxImages;
+        this.thresholds = new PhotoReport.Thresholds(blurBelow, darkBelow, brightAbove, sameWithin);
+        this.contactSheets = contactSheets;
+        this.threads = threads;
     }
 
     public PreparedSet prepare(String jobId) {
@@ -57,7 +72,7 @@ public class SetPreparation {
         TrainingSettings settings = manifests.read(setDir, problems);
         List<Path> photos = photos(setDir, problems);
         if (photos.isEmpty()) {
-            problems.add(SetProblem.ofSet("the set has no photos; add 7 to 8 .jpg, .jpeg, .png or .webp photos"
+            problems.add(SetProblem.ofSet("the set has no photos; add 7 to 8 .jpg, .jpeg, .png, .webp or .heic photos"
                     + " of the subject"));
         } else if (photos.size() > maxImages) {
             problems.add(SetProblem.ofSet("the set has " + photos.size() + " photos, more than the " + maxImages
@@ -73,18 +88,28 @@ public class SetPreparation {
         }
         int prepared = 0;
         List<byte[]> thumbnails = new ArrayList<>();
-        PhotoReport report = new PhotoReport(settings == null ? null : settings.trainingType());
+        PhotoReport report = new PhotoReport(settings == null ? null : settings.trainingType(), thresholds);
+        List<ContactSheet.Tile> tiles = new ArrayList<>();
         if (problems.isEmpty()) {
             ImagePreparer.Crop crop = crop(settings);
-            for (Path photo : photos) {
+            // the photos at once, on the preparation threads; read in order, so photo k is always file k
+            List<Future<ImagePreparer.Prepared>> results = new ArrayList<>();
+            for (int i = 0; i < photos.size(); i++) {
+                Path photo = photos.get(i);
+                Path file = target.resolve(PreparedImages.fileName(i));
+                results.add(threads.submit(() -> preparer.prepare(photo, file, crop)));
+            }
+            for (int i = 0; i < photos.size(); i++) {
+                String name = photos.get(i).getFileName().toString();
                 try {
-                    ImagePreparer.Prepared result = preparer.prepare(photo,
-                            target.resolve(PreparedImages.fileName(prepared)), crop);
-                    report.add(photo.getFileName().toString(), result);
+                    ImagePreparer.Prepared result = outcome(results.get(i));
+                    int before = report.warnings().size();
+                    report.add(name, result);
                     thumbnails.add(ImagePreparer.thumbnail(result.image(), THUMBNAIL_SIZE));
+                    tiles.add(new ContactSheet.Tile(result.image(), name, report.warnings().size() > before));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
-                    problems.add(SetProblem.ofFile(photo.getFileName().toString(), e.getMessage()));
+                    problems.add(SetProblem.ofFile(name, e.getMessage()));
                 }
             }
         }
@@ -93,13 +118,30 @@ public class SetPreparation {
         }
         journal.storeThumbnails(jobId, thumbnails);
         journal.recordPhotoWarnings(jobId, report.warnings());
-        if (!problems.isEmpty()) {
+        if (problems.isEmpty()) {
+            contactSheets.save(jobId, ContactSheet.jpeg(tiles));
+            LOG.info("Set {} (job {}): {} photos prepared", job.setName(), jobId, prepared);
+        } else {
             preparedImages.discard(jobId);
             LOG.info("Set {} (job {}) has {} problem(s) and will be rejected", job.setName(), jobId, problems.size());
-        } else {
-            LOG.info("Set {} (job {}): {} photos prepared", job.setName(), jobId, prepared);
         }
         return new PreparedSet(jobId, job.setName(), settings, prepared, problems);
+    }
+
+    /** A photo's preparation as its thread ended it: prepared, or the problem found in it. */
+    private static ImagePreparer.Prepared outcome(Future<ImagePreparer.Prepared> result)
+            throws ImagePreparer.ImageProblem {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing photos", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ImagePreparer.ImageProblem problem) {
+                throw problem;
+            }
+            throw new IllegalStateException("preparing a photo failed", e.getCause());
+        }
     }
 
     /** Around the face(s) of a person set, unless the set or the configuration says centre. */
@@ -129,7 +171,7 @@ public class SetPreparation {
                 } else if (IMAGE_EXTENSIONS.contains(extension(name))) {
                     photos.add(file);
                 } else {
-                    problems.add(SetProblem.ofFile(name, "is not a supported photo; use .jpg, .jpeg, .png or .webp"
+                    problems.add(SetProblem.ofFile(name, "is not a supported photo; use .jpg, .jpeg, .png, .webp or .heic"
                             + " (convert it, or remove it from the set)"));
                 }
             }

@@ -23,6 +23,11 @@ public record RoutingBatch(String jobId, String setName, List<StatusChange> chan
         return changes.stream().filter(StatusChange::isNews).toList();
     }
 
+    /** Whether the job's set was submitted with these changes (its photos prepared and its request journalled). */
+    public boolean submitted() {
+        return changes.stream().anyMatch(change -> change.applied() && TrainingStatus.SUBMITTING.equals(change.status()));
+    }
+
     /** Whether the job's training ended with these changes, so that its prepared images are no longer needed. */
     public boolean trainingEnded() {
         return changes.stream().anyMatch(change -> change.applied() && TrainingStatus.isTerminal(change.status()));

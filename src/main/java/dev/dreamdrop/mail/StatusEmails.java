@@ -1,6 +1,7 @@
 package dev.dreamdrop.mail;
 
 import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.intake.ContactSheets;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.Notification;
@@ -43,6 +44,7 @@ import java.util.Set;
 public class StatusEmails {
 
     private static final Logger LOG = LoggerFactory.getLogger(StatusEmails.class);
+    private static final String CONTACT_SHEET_CID = "contact-sheet@dreamdrop";
     private static final Map<String, String> IN_WORDS = Map.ofEntries(
             Map.entry("claimed", "received"),
             Map.entry("submitting", "being submitted"),
@@ -74,13 +76,16 @@ public class StatusEmails {
     private final MailOutbox outbox;
     private final MailSettings settings;
     private final SampleDocuments samples;
+    private final ContactSheets contactSheets;
     private final Session session = Session.getInstance(new Properties());
 
-    public StatusEmails(Journal journal, MailOutbox outbox, MailSettings settings, SampleDocuments samples) {
+    public StatusEmails(Journal journal, MailOutbox outbox, MailSettings settings, SampleDocuments samples,
+                        ContactSheets contactSheets) {
         this.journal = journal;
         this.outbox = outbox;
         this.settings = settings;
         this.samples = samples;
+        this.contactSheets = contactSheets;
     }
 
     /** What the templates see for one queued email. */
@@ -102,10 +107,13 @@ public class StatusEmails {
         model.put("results", settings.resultsDir().resolve(job.setName()).toString());
         model.put("reason", reason(job, status));
         model.put("advice", ADVICE.getOrDefault(status, ""));
-        // what the photo check found is told once, in the set's first email
-        model.put("photoWarnings", outbox.isFirstOfItsJob(task) ? journal.photoWarnings(job.id()).stream()
+        // what the photo check found is told once, in the set's first email, with the contact sheet
+        boolean first = outbox.isFirstOfItsJob(task);
+        model.put("photoWarnings", first ? journal.photoWarnings(job.id()).stream()
                 .map(w -> w.file() == null ? w.warning() : w.file() + ": " + w.warning()).toList() : List.of());
-        int thumbnails = journal.thumbnails(job.id()).size();
+        boolean sheet = first && contactSheets.find(job.id()).isPresent();
+        model.put("contactSheet", sheet ? CONTACT_SHEET_CID : "");
+        int thumbnails = sheet ? 0 : journal.thumbnails(job.id()).size();
         List<String> cids = new ArrayList<>();
         for (int i = 0; i < thumbnails; i++) {
             cids.add(thumbnailCid(i));
@@ -178,14 +186,15 @@ public class StatusEmails {
         MimeBodyPart htmlPart = new MimeBodyPart();
         htmlPart.setText(html, StandardCharsets.UTF_8.name(), "html");
         related.addBodyPart(htmlPart);
-        List<byte[]> thumbnails = journal.thumbnails(((String) model.get("jobId")));
+        String jobId = (String) model.get("jobId");
+        if (!((String) model.get("contactSheet")).isEmpty()) {
+            related.addBodyPart(inline(contactSheets.find(jobId).orElseThrow(), CONTACT_SHEET_CID, "photos.jpg"));
+        }
+        @SuppressWarnings("unchecked")
+        int shownThumbnails = ((List<String>) model.get("thumbnails")).size();
+        List<byte[]> thumbnails = shownThumbnails == 0 ? List.of() : journal.thumbnails(jobId);
         for (int i = 0; i < thumbnails.size(); i++) {
-            MimeBodyPart image = new MimeBodyPart();
-            image.setDataHandler(new DataHandler(new ByteArrayDataSource(thumbnails.get(i), "image/jpeg")));
-            image.setContentID("<" + thumbnailCid(i) + ">");
-            image.setDisposition(MimeBodyPart.INLINE);
-            image.setFileName("photo-" + (i + 1) + ".jpg");
-            related.addBodyPart(image);
+            related.addBodyPart(inline(thumbnails.get(i), thumbnailCid(i), "photo-" + (i + 1) + ".jpg"));
         }
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> shown = (List<Map<String, Object>>) model.get("samples");
@@ -195,13 +204,8 @@ public class StatusEmails {
                 continue;
             }
             int ordinal = (Integer) sample.get("ordinal");
-            MimeBodyPart image = new MimeBodyPart();
-            image.setDataHandler(new DataHandler(new ByteArrayDataSource(
-                    samples.preview((String) model.get("jobId"), ordinal).orElseThrow(), "image/jpeg")));
-            image.setContentID("<" + cid + ">");
-            image.setDisposition(MimeBodyPart.INLINE);
-            image.setFileName(String.format("sample-%02d.jpg", ordinal));
-            related.addBodyPart(image);
+            related.addBodyPart(inline(samples.preview(jobId, ordinal).orElseThrow(), cid,
+                    String.format("sample-%02d.jpg", ordinal)));
         }
         MimeBodyPart htmlWithImages = new MimeBodyPart();
         htmlWithImages.setContent(related);
@@ -251,6 +255,15 @@ public class StatusEmails {
             }
         }
         return "";
+    }
+
+    private static MimeBodyPart inline(byte[] jpeg, String cid, String fileName) throws MessagingException {
+        MimeBodyPart image = new MimeBodyPart();
+        image.setDataHandler(new DataHandler(new ByteArrayDataSource(jpeg, "image/jpeg")));
+        image.setContentID("<" + cid + ">");
+        image.setDisposition(MimeBodyPart.INLINE);
+        image.setFileName(fileName);
+        return image;
     }
 
     static String sampleCid(int ordinal) {

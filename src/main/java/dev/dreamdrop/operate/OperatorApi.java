@@ -10,6 +10,7 @@ import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.events.EventOutbox;
 import dev.dreamdrop.vendor.VendorUploads;
 import dev.dreamdrop.intake.SetSources;
+import dev.dreamdrop.intake.ContactSheets;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
@@ -38,16 +39,18 @@ public class OperatorApi {
     private final EventOutbox events;
     private final VendorUploads uploads;
     private final SampleDocuments samples;
+    private final ContactSheets contactSheets;
     private final ObjectMapper json = new ObjectMapper();
 
     public OperatorApi(Journal journal, TrainingApi api, SetSources sources, EventOutbox events,
-                       VendorUploads uploads, SampleDocuments samples) {
+                       VendorUploads uploads, SampleDocuments samples, ContactSheets contactSheets) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
         this.events = events;
         this.uploads = uploads;
         this.samples = samples;
+        this.contactSheets = contactSheets;
     }
 
     /** An HTTP status and a JSON body. */
@@ -180,6 +183,11 @@ public class OperatorApi {
             return error(409, what + " " + id + " is not parked");
         }
         return new Answer(202, json.createObjectNode().put("status", doing).put("id", rowId));
+    }
+
+    /** The contact sheet of the job's photos as sent, or null. */
+    public byte[] contactSheet(String jobId) {
+        return contactSheets.find(jobId).orElse(null);
     }
 
     /** The small JPEG of one of the job's sample images (1-based), or null. */

@@ -40,6 +40,7 @@ public final class OperatorHttp {
                 api.retryUploadDeletion(ctx.pathParam("id"))));
         router.get("/api/jobs/:id/thumbnails/:n").blockingHandler(ctx -> sendJpeg(ctx, api::thumbnail));
         router.get("/api/jobs/:id/samples/:n").blockingHandler(ctx -> sendJpeg(ctx, api::samplePreview));
+        router.get("/api/jobs/:id/photos.jpg").blockingHandler(ctx -> sendJpeg(ctx, (id, n) -> api.contactSheet(id)));
         router.get("/dashboard").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(dashboardHtml));
     }
@@ -54,7 +55,8 @@ public final class OperatorHttp {
     private static void sendJpeg(RoutingContext ctx, BiFunction<String, Integer, byte[]> picture) {
         byte[] jpeg;
         try {
-            jpeg = picture.apply(ctx.pathParam("id"), Integer.parseInt(ctx.pathParam("n")));
+            String n = ctx.pathParam("n");
+            jpeg = picture.apply(ctx.pathParam("id"), n == null ? 0 : Integer.parseInt(n));
         } catch (NumberFormatException e) {
             jpeg = null;
         }

@@ -1,14 +1,14 @@
 package dev.dreamdrop.s3;
 
 import dev.dreamdrop.journal.StatusChange;
-import dev.dreamdrop.samples.SampleGenerations.SampleImage;
+import dev.dreamdrop.storage.ResultsFile;
 import dev.dreamdrop.storage.ResultsDocuments;
 
 import java.util.Map;
 
 /**
  * The S3 storage sink: {@code <results-prefix><set>/status.json}, {@code events.jsonl}, {@code request.json},
- * {@code model.json} and {@code samples/}, and each job's under {@code <set>/jobs/<job id>/}.
+ * {@code model.json}, {@code photos.jpg} and {@code samples/}, and each job's under {@code <set>/jobs/<job id>/}.
  * Each object is rendered whole from the journal at every change (a PUT replaces an object atomically), and
  * writes for one set are serialised (the PUTs go out from inside the render lock), so the bucket always shows one
  * consistent state.
@@ -28,19 +28,19 @@ public class S3Results {
     public void write(StatusChange change) {
         documents.store(change, (folder, rendered) -> {
             for (Map.Entry<String, String> document : rendered.entrySet()) {
-                String key = prefixOf(folder) + document.getKey();
-                if (document.getValue() == null) {
-                    objects.delete(key);
-                } else {
-                    objects.put(key, document.getValue(), document.getKey().endsWith(".jsonl") ? "application/x-ndjson"
-                            : "application/json");
-                }
+                objects.put(prefixOf(folder) + document.getKey(), document.getValue(),
+                        document.getKey().endsWith(".jsonl") ? "application/x-ndjson" : "application/json");
             }
         });
     }
 
-    public void writeSample(SampleImage image) {
-        documents.storeSample(image, (folder, path, content, type) -> objects.put(prefixOf(folder) + path, content,
+    /** See {@link ResultsDocuments#removeEarlierJobsFiles}. */
+    public void removeEarlierJobsFiles(String jobId) {
+        documents.removeEarlierJobsFiles(jobId, (folder, path) -> objects.delete(prefixOf(folder) + path));
+    }
+
+    public void writeFile(ResultsFile file) {
+        documents.storeFile(file, (folder, path, content, type) -> objects.put(prefixOf(folder) + path, content,
                 type));
     }
 

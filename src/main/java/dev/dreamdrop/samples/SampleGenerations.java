@@ -9,6 +9,7 @@ import dev.dreamdrop.api.TrainingKind;
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.config.Backoff;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.storage.ResultsFile;
 
 import javax.imageio.ImageIO;
 import java.awt.Graphics2D;
@@ -59,9 +60,10 @@ public class SampleGenerations {
     /** A downloaded sample image, and the name it has in the results ({@code 01.png}). */
     public record SampleImage(Sample sample, String fileName, byte[] bytes, String contentType) {
 
-        /** Relative to the job's results folder: {@code samples/01.png}. */
-        public String path() {
-            return SampleStore.FOLDER + "/" + fileName;
+        /** The image as a file of the job's results: {@code samples/01.png}. */
+        public ResultsFile file() {
+            return new ResultsFile(sample.jobId(), sample.setName(), SampleStore.FOLDER + "/" + fileName, bytes,
+                    contentType);
         }
     }
 

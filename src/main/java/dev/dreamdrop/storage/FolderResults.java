@@ -1,7 +1,6 @@
 package dev.dreamdrop.storage;
 
 import dev.dreamdrop.journal.StatusChange;
-import dev.dreamdrop.samples.SampleGenerations.SampleImage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +12,7 @@ import java.util.Map;
 
 /**
  * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl}, {@code request.json},
- * {@code model.json} and {@code samples/} of the set's latest job, and each job's in {@code <storage>/<set>/jobs/<job
+ * {@code model.json}, {@code photos.jpg} and {@code samples/} of the set's latest job, and each job's in {@code <storage>/<set>/jobs/<job
  * id>/}.
  * Each file is rewritten whole from the journal and swapped in atomically, so events that arrive close
  * together, or a restart, can never leave the files disagreeing with the journal or with each other.
@@ -31,17 +30,18 @@ public class FolderResults {
     public void write(StatusChange change) {
         documents.store(change, (folder, rendered) -> {
             for (Map.Entry<String, String> document : rendered.entrySet()) {
-                if (document.getValue() == null) {
-                    remove(folder, document.getKey());
-                } else {
-                    write(folder, document.getKey(), document.getValue().getBytes(StandardCharsets.UTF_8));
-                }
+                write(folder, document.getKey(), document.getValue().getBytes(StandardCharsets.UTF_8));
             }
         });
     }
 
-    public void writeSample(SampleImage image) {
-        documents.storeSample(image, (folder, path, content, type) -> write(folder, path, content));
+    /** See {@link ResultsDocuments#removeEarlierJobsFiles}. */
+    public void removeEarlierJobsFiles(String jobId) {
+        documents.removeEarlierJobsFiles(jobId, this::remove);
+    }
+
+    public void writeFile(ResultsFile file) {
+        documents.storeFile(file, (folder, path, content, type) -> write(folder, path, content));
     }
 
     private void write(ResultsDocuments.ResultsFolder folder, String path, byte[] content) {

@@ -11,7 +11,6 @@ import dev.dreamdrop.journal.PhotoWarning;
 import dev.dreamdrop.journal.StatusChange;
 import dev.dreamdrop.samples.Sample;
 import dev.dreamdrop.samples.SampleDocuments;
-import dev.dreamdrop.samples.SampleGenerations.SampleImage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +24,7 @@ import java.util.function.BiConsumer;
  * The results of one set as the sinks store them, always rendered whole from the journal: {@code status.json},
  * {@code events.jsonl} and {@code request.json} (the key already masked in the journal), {@code model.json} once the
  * model's samples are planned, for each job in its own folder, and for the latest job of a set name also in the set's
- * folder. Sample images are written once each, as they are downloaded, to the same folders.
+ * folder. Sample images and the contact sheet are written once each ({@link ResultsFile}), to the same folders.
  */
 public class ResultsDocuments {
 
@@ -47,15 +46,14 @@ public class ResultsDocuments {
         void write(ResultsFolder folder, String path, byte[] content, String contentType);
     }
 
-    /** Writes a downloaded sample image into the job's folder, and the set's while the job is its latest. */
-    public void storeSample(SampleImage image, FileWriter writer) {
-        Sample sample = image.sample();
-        synchronized (locks.computeIfAbsent(sample.setName(), name -> new Object())) {
-            Job job = journal.find(sample.jobId()).orElseThrow();
-            writer.write(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), image.path(),
-                    image.bytes(), image.contentType());
+    /** Writes a file of a job's results into the job's folder, and the set's while the job is its latest. */
+    public void storeFile(ResultsFile file, FileWriter writer) {
+        synchronized (locks.computeIfAbsent(file.setName(), name -> new Object())) {
+            Job job = journal.find(file.jobId()).orElseThrow();
+            writer.write(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), file.path(),
+                    file.content(), file.contentType());
             if (isLatestOfItsSet(job)) {
-                writer.write(new ResultsFolder(job.setName(), null), image.path(), image.bytes(), image.contentType());
+                writer.write(new ResultsFolder(job.setName(), null), file.path(), file.content(), file.contentType());
             }
         }
     }
@@ -83,7 +81,7 @@ public class ResultsDocuments {
                 Map<String, String> rendered = render(job, events);
                 writer.accept(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), rendered);
                 if (isLatestOfItsSet(job)) {
-                    writer.accept(new ResultsFolder(job.setName(), null), withoutEarlierJobsFiles(job, rendered));
+                    writer.accept(new ResultsFolder(job.setName(), null), rendered);
                 }
                 upTo = events.isEmpty() ? 0 : events.get(events.size() - 1).eventId();
                 // another replica may have stored a newer render just before this one: whoever writes last
@@ -108,22 +106,21 @@ public class ResultsDocuments {
     }
 
     /**
-     * A new job of a set name takes the set's folder: what an earlier job left there that this one has not written
-     * (its samples and model.json) is removed, marked by a null content, while the new job is not yet submitted.
+     * A newly submitted job takes the set's folder: what an earlier job of the set name left there that this one
+     * will not write over (its samples and model.json) is removed, by {@code remover}, while this job is the set's
+     * latest. Called once per job, when its submission is routed: its own samples come only later.
      */
-    private Map<String, String> withoutEarlierJobsFiles(Job job, Map<String, String> rendered) {
-        if (job.trainingId() != null) {
-            return rendered;
+    public void removeEarlierJobsFiles(String jobId, BiConsumer<ResultsFolder, String> remover) {
+        Job job = journal.find(jobId).orElseThrow();
+        synchronized (locks.computeIfAbsent(job.setName(), name -> new Object())) {
+            List<String> earlier = samples.earlierJobsFiles(job);
+            if (earlier.isEmpty() || !isLatestOfItsSet(job)) {
+                return;
+            }
+            ResultsFolder setFolder = new ResultsFolder(job.setName(), null);
+            earlier.forEach(path -> remover.accept(setFolder, path));
+            remover.accept(setFolder, MODEL);
         }
-        List<String> earlier = samples.earlierJobsFiles(job);
-        if (earlier.isEmpty()) {
-            return rendered;
-        }
-        Map<String, String> documents = new LinkedHashMap<>();
-        earlier.forEach(path -> documents.put(path, null));
-        documents.put(MODEL, null);
-        documents.putAll(rendered);
-        return documents;
     }
 
     /** Renders of one set name run one at a time (the lock above), so a newer job's claim is seen here. */
@@ -136,7 +133,7 @@ public class ResultsDocuments {
         return change.eventId() > 0 && storedUpTo.getOrDefault(change.jobId(), 0L) >= change.eventId();
     }
 
-    /** File name to content, in the order they should be written (status.json last); null content: remove it. */
+    /** File name to content, in the order they should be written (status.json last). */
     private Map<String, String> render(Job job, List<StatusChange> journalled) {
         try {
             Map<String, String> documents = new LinkedHashMap<>();
