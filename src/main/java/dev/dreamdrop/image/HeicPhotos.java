@@ -86,7 +86,7 @@ final class HeicPhotos {
     /** The brands of an ISOBMFF {@code ftyp} box that say HEIF (the image kinds; {@code mif1} is any HEIF image). */
     private static final Set<String> BRANDS = Set.of("heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1");
 
-    private static volatile Boolean available;
+    private static final NativesOnFirstUse NATIVES = new NativesOnFirstUse(HeicPhotos::load);
 
     private HeicPhotos() {
     }
@@ -104,16 +104,7 @@ final class HeicPhotos {
 
     /** Whether FFmpeg's natives load here; the first call loads them. */
     static boolean available() {
-        Boolean known = available;
-        if (known == null) {
-            synchronized (HeicPhotos.class) {
-                if (available == null) {
-                    available = load();
-                }
-                known = available;
-            }
-        }
-        return known;
+        return NATIVES.available();
     }
 
     private static boolean load() {

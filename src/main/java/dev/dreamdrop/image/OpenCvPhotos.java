@@ -54,7 +54,7 @@ final class OpenCvPhotos {
     /** The cascade's confidence below which a candidate is not taken for a face. */
     private static final double MIN_CONFIDENCE = 55.0;
 
-    private static volatile Boolean available;
+    private static final NativesOnFirstUse NATIVES = new NativesOnFirstUse(OpenCvPhotos::load);
     private static final ThreadLocal<CascadeClassifier> FACES = ThreadLocal.withInitial(OpenCvPhotos::cascade);
 
     private OpenCvPhotos() {
@@ -62,16 +62,7 @@ final class OpenCvPhotos {
 
     /** Whether OpenCV's natives load here; the first call loads them and logs which decoder is in use. */
     static boolean available() {
-        Boolean known = available;
-        if (known == null) {
-            synchronized (OpenCvPhotos.class) {
-                if (available == null) {
-                    available = load();
-                }
-                known = available;
-            }
-        }
-        return known;
+        return NATIVES.available();
     }
 
     private static boolean load() {
