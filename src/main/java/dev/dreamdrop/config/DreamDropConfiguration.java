@@ -16,6 +16,8 @@ import dev.dreamdrop.intake.SetFolders;
 import dev.dreamdrop.intake.SetPreparation;
 import dev.dreamdrop.intake.TrainingSettings;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.retention.JobPhotos;
+import dev.dreamdrop.retention.PhotoRetention;
 import dev.dreamdrop.samples.SampleDocuments;
 import dev.dreamdrop.journal.JournalStartup;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
@@ -127,8 +129,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
         S3Access s3 = intake.contains(S3Inbox.SOURCE) || sink.equals("s3") || hosting == Hosting.S3
                 ? s3Access(context, settings) : null;
 
+        JobPhotos jobPhotos = new JobPhotos(dataSource, instanceId);
         SetFolders folders = new SetFolders(settings.path("dreamdrop.inbox.dir"),
-                settings.path("dreamdrop.archive.dir"), settings.path("dreamdrop.failed.dir"), journal);
+                settings.path("dreamdrop.archive.dir"), settings.path("dreamdrop.failed.dir"), journal, jobPhotos);
         PreparedImages preparedImages = new PreparedImages(settings.path("dreamdrop.images.dir"), journal,
                 settings.duration("dreamdrop.images.link-lifetime"), publicUrl);
         Map<String, SetSource> sources = new HashMap<>(Map.of(FolderInbox.SOURCE, folders));
@@ -144,7 +147,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
             registry.bind("s3Client", s3.client());
             registry.bind("s3Presigner", s3.presigner());
             s3Objects = new S3Objects(context.createProducerTemplate());
-            s3Inbox = new S3Inbox(s3, s3Objects, journal, settings.path("dreamdrop.s3.staging-dir"),
+            s3Inbox = new S3Inbox(s3, s3Objects, journal, jobPhotos, settings.path("dreamdrop.s3.staging-dir"),
                     intake.contains(S3Inbox.SOURCE));
             S3ImageHosting s3Hosting = new S3ImageHosting(s3, s3Objects, preparedImages);
             sources.put(S3Inbox.SOURCE, s3Inbox);
@@ -195,7 +198,8 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         registry.bind("journal", journal);
         registry.bind("preparedImages", preparedImages);
-        registry.bind("hostedImages", new HostedImages(hostings));
+        HostedImages hostedImages = new HostedImages(hostings);
+        registry.bind("hostedImages", hostedImages);
         registry.bind("folderInbox", new FolderInbox(folders, journal, settings.duration("dreamdrop.inbox.quiet-period"),
                 intake.contains(FolderInbox.SOURCE)));
         registry.bind("s3Inbox", s3Inbox != null ? s3Inbox : new S3NotInUse());
@@ -212,6 +216,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 context.getExecutorServiceManager().newFixedThreadPool(this, "photo-preparation",
                         imageConcurrency(settings))));
         registry.bind("trainingSubmitter", submitter);
+        String retention = settings.text("dreamdrop.retention.photos");
+        registry.bind("photoRetention", new PhotoRetention(jobPhotos, journal, setSources, hostedImages, contactSheets,
+                retention.isEmpty() ? null : settings.duration("dreamdrop.retention.photos"), metrics));
         PhotoLinkCheck photoLinkCheck = new PhotoLinkCheck(journal, vendor.uploads(), preparedImages, retry);
         registry.bind("photoLinkCheck", photoLinkCheck);
         registry.bind("photoLinksHealth", new PhotoLinksHealthCheck(photoLinkCheck));
@@ -355,6 +362,10 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
 
         public void removeEarlierJobsFiles(Object jobId) {
+            write(jobId);
+        }
+
+        public void removeFile(Object jobId, Object path) {
             write(jobId);
         }
     }

@@ -32,9 +32,14 @@ public class ContactSheets {
 
     /** Keeps a job's sheet; preparing the set again replaces it. */
     void save(String jobId, byte[] jpeg) {
-        Sql.update(dataSource, "the contact sheet of job " + jobId, "DELETE FROM contact_sheets WHERE job_id = ?", jobId);
+        delete(jobId);
         Sql.update(dataSource, "the contact sheet of job " + jobId, "INSERT INTO contact_sheets (job_id, jpeg) VALUES"
                 + " (?, ?)", jobId, jpeg);
+    }
+
+    /** Forgets a job's sheet (its photos' retention ended). */
+    public void delete(String jobId) {
+        Sql.update(dataSource, "the contact sheet of job " + jobId, "DELETE FROM contact_sheets WHERE job_id = ?", jobId);
     }
 
     public Optional<byte[]> find(String jobId) {

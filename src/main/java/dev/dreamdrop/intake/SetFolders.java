@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.retention.JobPhotos;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Where a folder set lives at each stage (inbox, archive, failed), and the moves between them. */
 public class SetFolders implements SetSource {
@@ -26,12 +28,14 @@ public class SetFolders implements SetSource {
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Where each job's set was archived, when an older set of the same name made it differ from the name. */
     private final Map<String, Path> archived = RecentMoves.create();
+    private final JobPhotos photos;
 
-    public SetFolders(Path inbox, Path archive, Path failed, Journal journal) {
+    public SetFolders(Path inbox, Path archive, Path failed, Journal journal, JobPhotos photos) {
         this.inbox = inbox;
         this.archive = archive;
         this.failed = failed;
         this.journal = journal;
+        this.photos = photos;
     }
 
     public Path inbox() {
@@ -53,6 +57,7 @@ public class SetFolders implements SetSource {
         Path to = move(inInbox(job.setName()), archive, job.setName());
         if (to != null) {
             archived.put(job.id(), to);
+            photos.at(job.id(), to.toString());
         }
         journal.markMoved(job.id());
     }
@@ -65,6 +70,7 @@ public class SetFolders implements SetSource {
         Path to = move(from, failed, job.setName());
         if (to != null) {
             writeErrors(to, job.setName(), problems);
+            photos.at(job.id(), to.toString());
         }
         archived.remove(job.id());
         journal.markMoved(job.id());
@@ -78,6 +84,7 @@ public class SetFolders implements SetSource {
                 try {
                     Files.deleteIfExists(candidate.resolve("errors.json"));
                     Files.move(candidate, inInbox(job.setName()), StandardCopyOption.ATOMIC_MOVE);
+                    photos.gone(job.id());
                     return true;
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot move set " + job.setName() + " back to the inbox", e);
@@ -85,6 +92,24 @@ public class SetFolders implements SetSource {
             }
         }
         return false;
+    }
+
+    @Override
+    public void deletePhotos(Job job, String location) {
+        Path dir = Path.of(location);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                if (!KEPT_FILES.contains(file.getFileName().toString())
+                        && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(file);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the photos of set " + job.setName() + " in " + dir, e);
+        }
     }
 
     /** Writes errors.json into a set's folder. */

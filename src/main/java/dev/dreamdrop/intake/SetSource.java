@@ -4,6 +4,7 @@ import dev.dreamdrop.journal.Job;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /** Where sets come from (the inbox folder, an S3 bucket), and where they go once submitted or rejected. */
 public interface SetSource {
@@ -22,4 +23,13 @@ public interface SetSource {
      * the archive, to be claimed as a new job. Returns false when the set is found in neither.
      */
     boolean restore(Job job);
+
+    /**
+     * Deletes the set's photos for good from {@code location}, where it was archived or moved to the failed place
+     * (its manifest and errors.json stay), and any local copy of it.
+     */
+    void deletePhotos(Job job, String location);
+
+    /** What stays of a set whose photos are deleted: everything in it that is not a photo. */
+    Set<String> KEPT_FILES = Set.of("READY", "errors.json", "training.yaml", "training.yml", "training.json");
 }

@@ -9,6 +9,7 @@ import dev.dreamdrop.intake.SetProblem;
 import dev.dreamdrop.intake.SetSource;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
+import dev.dreamdrop.retention.JobPhotos;
 import dev.dreamdrop.storage.LocalFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,7 @@ public class S3Inbox implements SetSource {
     private final S3Objects objects;
     private final S3Settings settings;
     private final Journal journal;
+    private final JobPhotos photos;
     private final Path staging;
     private final boolean enabled;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -67,13 +69,14 @@ public class S3Inbox implements SetSource {
     private int failures;
 
     /** @param enabled whether S3 intake is on ({@code dreamdrop.intake}); S3 sets can still be moved when off */
-    public S3Inbox(S3Access s3, S3Objects objects, Journal journal, Path staging, boolean enabled) {
+    public S3Inbox(S3Access s3, S3Objects objects, Journal journal, JobPhotos photos, Path staging, boolean enabled) {
         this.s3 = s3;
         this.objects = objects;
         this.settings = s3.settings();
         this.journal = journal;
         this.staging = staging;
         this.enabled = enabled;
+        this.photos = photos;
     }
 
     /** Claims every ready set in the bucket's inbox; returns the ids of the jobs to prepare and submit. */
@@ -165,6 +168,7 @@ public class S3Inbox implements SetSource {
         // chosen once per job, so that a move retried after an outage continues where it stopped
         String to = journal.moveDestination(job.id(), () -> freePrefix(settings.archivePrefix(), job));
         move(settings.inboxPrefix() + job.setName() + "/", to);
+        photos.at(job.id(), to);
         journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
     }
@@ -183,6 +187,7 @@ public class S3Inbox implements SetSource {
             throw new UncheckedIOException(e);
         }
         rejectedAt.remove(job.id());
+        photos.at(job.id(), to);
         journal.markMoved(job.id());
         LocalFiles.deleteTree(staging.resolve(job.id()));
         LOG.info("Set {} (job {}) moved to s3://{}/{}", job.setName(), job.id(), settings.bucket(), to);
@@ -196,10 +201,22 @@ public class S3Inbox implements SetSource {
             if (!s3.list(from).isEmpty() && s3.list(inbox).isEmpty()) {
                 objects.delete(from + "errors.json");
                 move(from, inbox);
+                photos.gone(job.id());
                 return true;
             }
         }
         return false;
+    }
+
+    @Override
+    public void deletePhotos(Job job, String location) {
+        for (S3Object object : s3.list(location)) {
+            String name = object.key().substring(location.length());
+            if (!name.contains("/") && !KEPT_FILES.contains(name) && S3Objects.isLiteral(object.key())) {
+                objects.delete(object.key());
+            }
+        }
+        LocalFiles.deleteTree(staging.resolve(job.id()));
     }
 
     /** A set still in the inbox although its job went on: the move was interrupted, so it is finished now. */

@@ -34,6 +34,11 @@ public class S3Results {
         });
     }
 
+    /** See {@link ResultsDocuments#removeFile}. */
+    public void removeFile(String jobId, String path) {
+        documents.removeFile(jobId, path, (folder, file) -> objects.delete(prefixOf(folder) + file));
+    }
+
     /** See {@link ResultsDocuments#removeEarlierJobsFiles}. */
     public void removeEarlierJobsFiles(String jobId) {
         documents.removeEarlierJobsFiles(jobId, (folder, path) -> objects.delete(prefixOf(folder) + path));

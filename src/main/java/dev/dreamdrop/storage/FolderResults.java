@@ -35,6 +35,11 @@ public class FolderResults {
         });
     }
 
+    /** See {@link ResultsDocuments#removeFile}. */
+    public void removeFile(String jobId, String path) {
+        documents.removeFile(jobId, path, this::remove);
+    }
+
     /** See {@link ResultsDocuments#removeEarlierJobsFiles}. */
     public void removeEarlierJobsFiles(String jobId) {
         documents.removeEarlierJobsFiles(jobId, this::remove);

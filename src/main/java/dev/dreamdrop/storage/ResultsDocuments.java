@@ -105,6 +105,17 @@ public class ResultsDocuments {
         public static final String JOBS = "jobs";
     }
 
+    /** Removes a file of a job's results from the job's folder, and the set's while the job is its latest. */
+    public void removeFile(String jobId, String path, BiConsumer<ResultsFolder, String> remover) {
+        Job job = journal.find(jobId).orElseThrow();
+        synchronized (locks.computeIfAbsent(job.setName(), name -> new Object())) {
+            remover.accept(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), path);
+            if (isLatestOfItsSet(job)) {
+                remover.accept(new ResultsFolder(job.setName(), null), path);
+            }
+        }
+    }
+
     /**
      * A newly submitted job takes the set's folder: what an earlier job of the set name left there that this one
      * will not write over (its samples and model.json) is removed, by {@code remover}, while this job is the set's

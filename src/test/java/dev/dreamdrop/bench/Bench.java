@@ -35,7 +35,8 @@ public final class Bench {
                 + " 400 to 740 pixels wide, so upscaled to the size measured, with grain added";
         if (!Files.isDirectory(photoSource)) {
             photoSource = Path.of("samples/alex").toAbsolutePath();
-            sourceNote = "the repository's sample set samples/alex (drawn portraits, not photographs)";
+            sourceNote = "the repository's sample set samples/alex (framings of skimage's astronaut.png, NASA,"
+                    + " public domain: one face, at most 1024 pixels wide)";
         }
         Files.createDirectories(work);
         List<Path> sources = sources(photoSource, smoke ? 1 : 5);
