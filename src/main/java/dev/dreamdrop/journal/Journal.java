@@ -343,19 +343,9 @@ public class Journal {
     public StatusChange record(String jobId, String status, String source, String detail) {
         Instant now = Instant.now();
         return inTransaction("record status " + status + " for job " + jobId, c -> {
-            String current;
-            String setName;
-            try (PreparedStatement lock = c.prepareStatement(
-                    "SELECT status, set_name FROM jobs WHERE id = ? FOR UPDATE")) {
-                lock.setString(1, jobId);
-                try (ResultSet rs = lock.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new JournalException("no job " + jobId, null);
-                    }
-                    current = rs.getString(1);
-                    setName = rs.getString(2);
-                }
-            }
+            LockedJob locked = lock(c, jobId);
+            String current = locked.status();
+            String setName = locked.setName();
             boolean applied = isProgress(current, status);
             if (applied) {
                 try (PreparedStatement update = c.prepareStatement("UPDATE jobs SET status = ?, updated_at = ?,"
@@ -389,20 +379,10 @@ public class Journal {
      */
     public void noteOnce(String jobId, String status, String source, String detail) {
         inTransaction("record status " + status + " for job " + jobId, c -> {
-            String current;
-            String setName;
             // the job's row locked, so two replicas cannot both find no such event
-            try (PreparedStatement lock = c.prepareStatement("SELECT status, set_name FROM jobs WHERE id = ? FOR UPDATE");
-                 PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM job_events WHERE job_id = ? AND"
-                         + " status = ?")) {
-                lock.setString(1, jobId);
-                try (ResultSet rs = lock.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new JournalException("no job " + jobId, null);
-                    }
-                    current = rs.getString(1);
-                    setName = rs.getString(2);
-                }
+            LockedJob locked = lock(c, jobId);
+            try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM job_events WHERE job_id = ? AND"
+                    + " status = ?")) {
                 Sql.bind(q, jobId, status);
                 try (ResultSet rs = q.executeQuery()) {
                     rs.next();
@@ -411,9 +391,25 @@ public class Journal {
                     }
                 }
             }
-            return journalEvent(c, new StatusChange(jobId, setName, status, source, detail, false, current,
-                    Instant.now(), 0));
+            return journalEvent(c, new StatusChange(jobId, locked.setName(), status, source, detail, false,
+                    locked.status(), Instant.now(), 0));
         });
+    }
+
+    private record LockedJob(String status, String setName) {
+    }
+
+    /** Locks the job's row for the rest of the transaction: its changes are made one at a time. */
+    private static LockedJob lock(Connection c, String jobId) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT status, set_name FROM jobs WHERE id = ? FOR UPDATE")) {
+            lock.setString(1, jobId);
+            try (ResultSet rs = lock.executeQuery()) {
+                if (!rs.next()) {
+                    throw new JournalException("no job " + jobId, null);
+                }
+                return new LockedJob(rs.getString(1), rs.getString(2));
+            }
+        }
     }
 
     /** The event, and its place in the status outbox: the sinks hear of every event the journal holds. */

@@ -22,6 +22,8 @@ import java.util.Set;
 final class IntakeBench {
 
     private static final String TRAINING = "/api/v3/fine_tune";
+    /** What makes a set a person set: its photos are cut around the face, found by the cascade. */
+    private static final String PERSON = "training_type: female\n";
 
     private final Path work;
     private final int rounds;
@@ -40,12 +42,18 @@ final class IntakeBench {
         this.before = before;
     }
 
-    void run(List<Path> photos) throws Exception {
+    /**
+     * @param photos       the sets of many drops, and the single drops of sets without faces (training_type null)
+     * @param personPhotos the single drops of person sets, photos with a face (cut around it)
+     */
+    void run(List<Path> photos, List<Path> personPhotos) throws Exception {
         List<Double> seconds = new ArrayList<>();
         List<Double> heap = new ArrayList<>();
         List<Double> rss = new ArrayList<>();
         List<Double> latencies = new ArrayList<>();
         List<Double> latenciesBefore = new ArrayList<>();
+        List<Double> personLatencies = new ArrayList<>();
+        List<Double> personLatenciesBefore = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             Path data = work.resolve("intake-" + round);
             LocalFiles.deleteTree(data);
@@ -55,7 +63,7 @@ final class IntakeBench {
                 Path staging = Files.createDirectories(data.resolve("staging"));
                 List<Path> ready = new ArrayList<>();
                 for (int i = 1; i <= sets; i++) {
-                    ready.add(stage(staging, String.format("set-%04d", i), photos));
+                    ready.add(stage(staging, String.format("set-%04d", i), photos, ""));
                 }
                 Instant dropped = Instant.now();
                 for (Path set : ready) {
@@ -70,7 +78,9 @@ final class IntakeBench {
                 heap.add(dreamDrop.peakHeapMb());
                 rss.add(dreamDrop.rssMb("VmHWM"));
                 awaitQuiet(sandbox);
-                latencies.addAll(readyToApiCall(dreamDrop, sandbox, staging, photos, sets));
+                latencies.addAll(readyToApiCall(dreamDrop, sandbox, staging, photos, sets, "single-", ""));
+                personLatencies.addAll(readyToApiCall(dreamDrop, sandbox, staging, personPhotos, sets + singleDrops,
+                        "person-", PERSON));
             }
             if (before != null) {
                 Path beforeData = work.resolve("intake-before-" + round);
@@ -80,8 +90,10 @@ final class IntakeBench {
                      DreamDropProcess dreamDrop = DreamDropProcess.startBuild(before, beforeData, sandbox, "512m",
                              Map.of())) {
                     dreamDrop.awaitReady(Duration.ofSeconds(60));
-                    latenciesBefore.addAll(readyToApiCall(dreamDrop, sandbox,
-                            Files.createDirectories(beforeData.resolve("staging")), photos, 0));
+                    Path staging = Files.createDirectories(beforeData.resolve("staging"));
+                    latenciesBefore.addAll(readyToApiCall(dreamDrop, sandbox, staging, photos, 0, "single-", ""));
+                    personLatenciesBefore.addAll(readyToApiCall(dreamDrop, sandbox, staging, personPhotos,
+                            singleDrops, "person-", PERSON));
                 }
             }
         }
@@ -93,13 +105,10 @@ final class IntakeBench {
         report.add(label + ": peak heap (-Xmx512m)", Stats.spread(heap, "%.0f MB"), "-", "-", "under 512 MB",
                 Stats.median(heap) < 512);
         report.add(label + ": peak RSS", Stats.spread(rss, "%.0f MB"), "-", "-", "");
-        report.add("one set on an idle system, READY to API call: p50 / p95 (" + latencies.size() + " drops)",
-                String.format("%.0f ms / %.0f ms", Stats.percentile(latencies, 50), Stats.percentile(latencies, 95)),
-                before == null ? "-" : String.format("build of %s: %.0f ms / %.0f ms", before.getFileName(),
-                        Stats.percentile(latenciesBefore, 50), Stats.percentile(latenciesBefore, 95)),
-                before == null ? "-" : ImageBench.ratio(Stats.percentile(latencies, 50),
-                        Stats.percentile(latenciesBefore, 50)),
-                "p50 under 300 ms", Stats.percentile(latencies, 50) < 300);
+        readyRow("a person set of " + personPhotos.size() + " phone photos (12 MP) with a face, on an idle system,"
+                + " READY to API call", personLatencies, personLatenciesBefore, 500);
+        readyRow("a set without faces (training_type null, " + Math.min(photos.size(), 8) + " photos of 2 MP), on an"
+                + " idle system, READY to API call", latencies, latenciesBefore, 300);
         report.note("Intake: DreamDrop in its own JVM (-Xmx512m, shipped settings: the inbox scanned on file system"
                 + " events, and every 2 s as the backstop), the"
                 + " sandbox in the harness's JVM with an immediate clock (every training runs to model_ready at once,"
@@ -114,13 +123,24 @@ final class IntakeBench {
                 + " own."));
     }
 
+    private void readyRow(String figure, List<Double> latencies, List<Double> latenciesBefore, int targetMs) {
+        report.add(figure + ": p50 / p95 (" + latencies.size() + " drops)",
+                String.format("%.0f ms / %.0f ms", Stats.percentile(latencies, 50), Stats.percentile(latencies, 95)),
+                before == null ? "-" : String.format("build of %s: %.0f ms / %.0f ms", before.getFileName(),
+                        Stats.percentile(latenciesBefore, 50), Stats.percentile(latenciesBefore, 95)),
+                before == null ? "-" : ImageBench.ratio(Stats.percentile(latencies, 50),
+                        Stats.percentile(latenciesBefore, 50)),
+                "p50 under " + targetMs + " ms", Stats.percentile(latencies, 50) < targetMs);
+    }
+
     /** Sets dropped one at a time on an idle DreamDrop: from writing READY to the training request, in ms. */
     private List<Double> readyToApiCall(DreamDropProcess dreamDrop, TrainingApiSandbox sandbox, Path staging,
-                                        List<Path> photos, int earlierRequests) throws Exception {
+                                        List<Path> photos, int earlierRequests, String prefix, String manifest)
+            throws Exception {
         List<Double> latencies = new ArrayList<>();
         for (int i = 1; i <= singleDrops; i++) {
-            String name = String.format("single-%02d", i);
-            Path set = stage(staging, name, photos.subList(0, Math.min(photos.size(), 8)));
+            String name = String.format(prefix + "%02d", i);
+            Path set = stage(staging, name, photos.subList(0, Math.min(photos.size(), 8)), manifest);
             Files.delete(set.resolve("READY"));
             Files.move(set, dreamDrop.inbox().resolve(name));
             Instant readyAt = Instant.now();
@@ -129,19 +149,19 @@ final class IntakeBench {
             RecordedRequest call = calls.stream().filter(r -> r.body().contains(name)).findFirst().orElseThrow();
             latencies.add(Duration.between(readyAt, call.at()).toMillis() / 1.0);
         }
-        checkEachSetOnce(sandbox.requests(TRAINING), "single-", singleDrops);
+        checkEachSetOnce(sandbox.requests(TRAINING), prefix, singleDrops);
         return latencies;
     }
 
     /** A set folder with hard links to the photos, a manifest and READY. */
-    private static Path stage(Path staging, String name, List<Path> photos) throws Exception {
+    private static Path stage(Path staging, String name, List<Path> photos, String manifest) throws Exception {
         Path set = Files.createDirectories(staging.resolve(name));
         for (int i = 0; i < photos.size(); i++) {
             Path photo = photos.get(i);
             String extension = photo.getFileName().toString().replaceFirst(".*\\.", "");
             Files.createLink(set.resolve(String.format("photo-%02d.%s", i + 1, extension)), photo);
         }
-        Files.writeString(set.resolve("training.yaml"), "instance_prompt: photo of " + name + " person\n");
+        Files.writeString(set.resolve("training.yaml"), "instance_prompt: photo of " + name + " person\n" + manifest);
         Files.writeString(set.resolve("READY"), "");
         return set;
     }
@@ -162,8 +182,8 @@ final class IntakeBench {
     /** Every set submitted exactly once: its name is in exactly one request's instance prompt. */
     private void checkEachSetOnce(List<RecordedRequest> requests, String prefix, int count) {
         for (int i = 1; i <= count; i++) {
-            String prompt = "photo of " + (prefix.equals("set-") ? String.format("set-%04d", i)
-                    : String.format("single-%02d", i)) + " person";
+            String prompt = "photo of " + String.format(prefix.equals("set-") ? "set-%04d" : prefix + "%02d", i)
+                    + " person";
             long times = requests.stream().filter(r -> r.body().contains("\"" + prompt + "\"")).count();
             report.expect("training requests for '" + prompt + "'", 1, times);
         }

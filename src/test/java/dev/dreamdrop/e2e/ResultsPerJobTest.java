@@ -69,7 +69,8 @@ class ResultsPerJobTest {
                         .asText(), "the set's prefix shows the latest job");
                 for (Job job : jobs) {
                     String own = "results/twice/jobs/" + job.id() + "/";
-                    assertEquals(List.of(own + "events.jsonl", own + "request.json", own + "status.json"),
+                    assertEquals(List.of(own + "events.jsonl", own + "photos.jpg", own + "request.json",
+                            own + "status.json"),
                             s3.keys(own));
                     JsonNode status = json.readTree(s3.text(own + "status.json"));
                     assertEquals("model_ready", status.get("status").asText());

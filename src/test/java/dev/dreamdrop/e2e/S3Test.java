@@ -106,8 +106,10 @@ class S3Test {
         await().atMost(Duration.ofSeconds(5)).until(() -> s3.keys("prepared/").isEmpty());
         // the set's latest job, and the job in its own folder (results per job)
         String own = "results/alex/jobs/" + json.readTree(s3.text("results/alex/status.json")).get("job_id").asText();
-        assertEquals(List.of("results/alex/events.jsonl", own + "/events.jsonl", own + "/request.json",
-                own + "/status.json", "results/alex/request.json", "results/alex/status.json"), s3.keys("results/"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> s3.keys("results/alex/photos.jpg").size() == 1);
+        assertEquals(List.of("results/alex/events.jsonl", own + "/events.jsonl", own + "/photos.jpg",
+                own + "/request.json", own + "/status.json", "results/alex/photos.jpg", "results/alex/request.json",
+                "results/alex/status.json"), s3.keys("results/"));
         JsonNode request = json.readTree(s3.text("results/alex/request.json"));
         assertEquals("***", request.get("key").asText());
         assertTrue(s3.text("results/alex/events.jsonl").lines().count() >= 10);
