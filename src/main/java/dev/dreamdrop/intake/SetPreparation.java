@@ -106,7 +106,7 @@ public class SetPreparation {
                     int before = report.warnings().size();
                     report.add(name, result);
                     thumbnails.add(ImagePreparer.thumbnail(result.image(), THUMBNAIL_SIZE));
-                    tiles.add(new ContactSheet.Tile(result.image(), name, report.warnings().size() > before));
+                    tiles.add(ContactSheet.Tile.of(result.image(), name, report.warnings().size() > before));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
                     problems.add(SetProblem.ofFile(name, e.getMessage()));
