@@ -134,7 +134,7 @@ public class SampleStore {
                 TrainingStatus.CANCELLED, TrainingStatus.TIMED_OUT);
     }
 
-    /** Samples of ready models whose next step is due: the planned ones first in line, and those under way. */
+    /** Samples of ready models whose next step is due: those under way, then the planned ones in line. */
     public List<Sample> due() {
         List<Object> parameters = new ArrayList<>(List.of(TrainingStatus.MODEL_READY));
         parameters.addAll(reservations.dueParameters(Instant.now()));
