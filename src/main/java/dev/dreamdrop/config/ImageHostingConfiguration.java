@@ -83,7 +83,7 @@ final class ImageHostingConfiguration {
         Duration interval = settings.duration("dreamdrop.poll.interval");
         if (publicUrl.isEmpty()) {
             LOG.info("Training status: no dreamdrop.public-url, so no webhooks; every running training is asked for its"
-                    + " status every {} (dreamdrop.poll.interval)", readable(interval));
+                    + " status every {} (dreamdrop.poll.interval)", Settings.readable(interval));
             // half the interval: each poll finds every training due, and replicas still take turns
             return interval.dividedBy(2);
         }
@@ -94,13 +94,8 @@ final class ImageHostingConfiguration {
         }
         Duration quietAfter = settings.duration("dreamdrop.poll.quiet-after");
         LOG.info("Training status: webhooks at {}/webhook/...; a training with no news for {} is asked for its status",
-                publicUrl, readable(quietAfter));
+                publicUrl, Settings.readable(quietAfter));
         return quietAfter;
-    }
-
-    /** 30s, 10m, 0.2s. */
-    private static String readable(Duration duration) {
-        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -42,6 +43,11 @@ public final class Settings {
     public Duration duration(String key) {
         return parsed(key, value -> Duration.ofMillis(TimeUtils.toMilliSeconds(value)),
                 "a duration such as 30s, 500ms, 2m or 24h");
+    }
+
+    /** A duration as the configuration writes it, for log lines and messages: 30s, 10m, 720h, 0.2s. */
+    public static String readable(Duration duration) {
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     public Path path(String key) {

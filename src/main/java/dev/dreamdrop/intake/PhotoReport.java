@@ -49,9 +49,12 @@ final class PhotoReport {
         this.thresholds = thresholds;
     }
 
-    void add(String file, ImagePreparer.Prepared photo) {
+    /** @return whether the photo got a warning (it is marked on the contact sheet) */
+    boolean add(String file, ImagePreparer.Prepared photo) {
+        int before = warnings.size();
         checkQuality(file, photo);
         checkFaces(file, photo);
+        return warnings.size() > before;
     }
 
     private void checkQuality(String file, ImagePreparer.Prepared photo) {

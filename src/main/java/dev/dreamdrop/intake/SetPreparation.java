@@ -103,10 +103,9 @@ public class SetPreparation {
                 String name = photos.get(i).getFileName().toString();
                 try {
                     ImagePreparer.Prepared result = outcome(results.get(i));
-                    int before = report.warnings().size();
-                    report.add(name, result);
+                    boolean warned = report.add(name, result);
                     thumbnails.add(ImagePreparer.thumbnail(result.image(), THUMBNAIL_SIZE));
-                    tiles.add(ContactSheet.Tile.of(result.image(), name, report.warnings().size() > before));
+                    tiles.add(ContactSheet.Tile.of(result.image(), name, warned));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
                     problems.add(SetProblem.ofFile(name, e.getMessage()));

@@ -1,5 +1,6 @@
 package dev.dreamdrop.retention;
 
+import dev.dreamdrop.config.Settings;
 import dev.dreamdrop.image.HostedImages;
 import dev.dreamdrop.intake.ContactSheets;
 import dev.dreamdrop.intake.SetSources;
@@ -74,6 +75,6 @@ public class PhotoRetention {
         Job job = journal.find(kept.jobId()).orElseThrow();
         LOG.info("Photos of set {} (job {}) deleted: its training ended ({}) more than {} ago"
                 + " (dreamdrop.retention.photos); its results stay", job.setName(), job.id(), job.status(),
-                retention.toString().substring(2).toLowerCase(java.util.Locale.ROOT));
+                Settings.readable(retention));
     }
 }

@@ -219,10 +219,9 @@ public class SampleGenerations {
         }
     }
 
-    /** The image is in the results: the sample is settled, and the job's samples announced when all are. */
+    /** The image is in the results: the sample is settled (the tick that stored it announces its job's, if all are). */
     public void stored(SampleImage image) {
         store.stored(image.sample(), image.fileName(), preview(image.bytes()));
-        announceSettled();
     }
 
     /**

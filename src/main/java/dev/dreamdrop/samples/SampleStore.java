@@ -1,6 +1,7 @@
 package dev.dreamdrop.samples;
 
 import dev.dreamdrop.api.TrainingStatus;
+import dev.dreamdrop.config.Settings;
 import dev.dreamdrop.journal.JournalException;
 import dev.dreamdrop.journal.Reservations;
 import dev.dreamdrop.journal.Sql;
@@ -115,7 +116,7 @@ public class SampleStore {
         if (lost > 0) {
             LOG.warn("{} sample image(s) were being requested by a replica that stopped; given up: {}", lost, LOST);
         }
-        String late = readable(deadline);
+        String late = Settings.readable(deadline);
         int given = Sql.update(dataSource, "samples", "UPDATE samples SET error = CASE state"
                 + " WHEN 'planned' THEN ? WHEN 'processing' THEN ? ELSE ? END, state = 'failed', slot = NULL,"
                 + " reserved_by = NULL, settled_at = ? WHERE state IN ('planned', 'processing', 'downloading') AND"
@@ -337,9 +338,5 @@ public class SampleStore {
 
     private static String joined(List<String> links) {
         return String.join("\n", links);
-    }
-
-    static String readable(Duration duration) {
-        return duration.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 }
