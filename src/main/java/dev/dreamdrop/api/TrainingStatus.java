@@ -29,6 +29,12 @@ public final class TrainingStatus {
      */
     public static final String SAMPLES_READY = "samples_ready";
     public static final String SAMPLES_SOURCE = "samples";
+    /**
+     * News of the job too: everything DreamDrop kept of it was erased on request (source {@link #ERASURE_SOURCE}),
+     * as were the model and photos at the training API. The job's status stays what it was.
+     */
+    public static final String ERASED = "erased";
+    public static final String ERASURE_SOURCE = "erasure";
 
     /** Every status a job can have: DreamDrop's own and the API's, in the order of progress. */
     public static final List<String> ALL = List.of(CLAIMED, SUBMITTING, UNKNOWN_OUTCOME, "deploying_gpu",
@@ -38,6 +44,12 @@ public final class TrainingStatus {
     private static final Set<String> TERMINAL = Set.of(MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
 
     private TrainingStatus() {
+    }
+
+    /** Whether an event is DreamDrop's own news of a job, which changes no job but is told to every sink. */
+    public static boolean isOwnNews(String status, String source) {
+        return SAMPLES_READY.equals(status) && SAMPLES_SOURCE.equals(source)
+                || ERASED.equals(status) && ERASURE_SOURCE.equals(source);
     }
 
     public static boolean isTerminal(String status) {

@@ -17,7 +17,7 @@ import dev.dreamdrop.intake.SetPreparation;
 import dev.dreamdrop.intake.TrainingSettings;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.retention.JobPhotos;
-import dev.dreamdrop.retention.PhotoRetention;
+import dev.dreamdrop.retention.Erasures;
 import dev.dreamdrop.samples.SampleDocuments;
 import dev.dreamdrop.journal.JournalStartup;
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
@@ -193,7 +193,9 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 settings.integer("dreamdrop.api.max-failed-try-again"));
         SamplesConfiguration.Samples samples = SamplesConfiguration.samples(settings, registry, dataSource,
                 reservations, journal, api.baseUrl(), metrics);
-        ResultsDocuments documents = new ResultsDocuments(journal, samples.documents());
+        Erasures erasures = RetentionConfiguration.erasures(settings, dataSource, journal, reservations,
+                vendor.uploads());
+        ResultsDocuments documents = new ResultsDocuments(journal, samples.documents(), erasures::begun);
         registry.bind("resultsDocuments", documents);
 
         registry.bind("journal", journal);
@@ -216,9 +218,6 @@ public class DreamDropConfiguration implements CamelConfiguration {
                 context.getExecutorServiceManager().newFixedThreadPool(this, "photo-preparation",
                         imageConcurrency(settings))));
         registry.bind("trainingSubmitter", submitter);
-        String retention = settings.text("dreamdrop.retention.photos");
-        registry.bind("photoRetention", new PhotoRetention(jobPhotos, journal, setSources, hostedImages, contactSheets,
-                retention.isEmpty() ? null : settings.duration("dreamdrop.retention.photos"), metrics));
         PhotoLinkCheck photoLinkCheck = new PhotoLinkCheck(journal, vendor.uploads(), preparedImages, retry);
         registry.bind("photoLinkCheck", photoLinkCheck);
         registry.bind("photoLinksHealth", new PhotoLinksHealthCheck(photoLinkCheck));
@@ -229,7 +228,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         registry.bind("statusPoller", new StatusPoller(journal, api, ImageHostingConfiguration.pollQuietAfter(settings,
                 publicUrl, !settings.text("dreamdrop.api.key").isEmpty()), settings.duration("dreamdrop.poll.deadline")));
         registry.bind("folderResults", new FolderResults(settings.path("dreamdrop.storage.dir"), documents));
-        registry.bind("s3Results", s3 != null ? new S3Results(s3Objects, documents, s3.settings().resultsPrefix())
+        registry.bind("s3Results", s3 != null ? new S3Results(s3, s3Objects, documents, s3.settings().resultsPrefix())
                 : new S3NotInUse());
 
         MailSettings mail = mailSettings(context, settings);
@@ -256,11 +255,15 @@ public class DreamDropConfiguration implements CamelConfiguration {
             eventOutbox.releaseOwnReservations();
             vendor.uploads().releaseOwnReservations();
             samples.store().releaseOwnReservations();
+            erasures.releaseOwnReservations();
         });
         registry.bind("journalStartup", journalStartup);
         addStartupListener(context, journalStartup);
         registry.bind("statusEvents", events);
         registry.bind("eventOutbox", eventOutbox);
+        RetentionConfiguration.bind(settings, registry, erasures, journal, new RetentionConfiguration.Stores(jobPhotos,
+                vendor.uploads(), outbox, samples.store(), eventOutbox), setSources, hostedImages, contactSheets,
+                metrics);
         registry.bind("webhookSignatures", new WebhookSignatures(settings.optional("dreamdrop.api.webhook-secret"),
                 metrics));
         registry.bind("statusRouterThreads", context.getExecutorServiceManager().newFixedThreadPool(this,
@@ -268,7 +271,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
 
         registry.bind("dreamdropMetrics", DreamDropMetrics.register(metrics, journal, outbox, statusOutbox, eventOutbox));
         mountOperatorApi(context, settings, new OperatorApi(journal, api, setSources, eventOutbox,
-                vendor.uploads(), samples.documents(), contactSheets));
+                vendor.uploads(), samples.documents(), contactSheets, erasures));
         registry.bind("journalHealth", new JournalHealthCheck(dataSource));
         registry.bind("statusOutboxHealth", new StatusOutboxHealthCheck(statusOutbox,
                 settings.duration("dreamdrop.health.outbox-max-age"),
@@ -366,6 +369,10 @@ public class DreamDropConfiguration implements CamelConfiguration {
         }
 
         public void removeFile(Object jobId, Object path) {
+            write(jobId);
+        }
+
+        public void removeJob(Object jobId) {
             write(jobId);
         }
     }

@@ -251,6 +251,12 @@ public class EventOutbox {
         return Sql.countByState(dataSource, "event_outbox");
     }
 
+    /** Forgets a job's delivered events (an erasure): the receivers have them; those on their way go on. */
+    public int forgetDelivered(String jobId) {
+        return Sql.update(dataSource, "the events of job " + jobId, "DELETE FROM event_outbox WHERE job_id = ? AND"
+                + " state = 'delivered'", jobId);
+    }
+
     /** Delivered events are kept as long as routed status changes (dreamdrop.outbox.retention), then deleted. */
     public int deleteDeliveredRows() {
         return Sql.update(dataSource, "the event outbox", "DELETE FROM event_outbox WHERE state = 'delivered'"

@@ -126,6 +126,11 @@ public class StatusEvents {
         }
         String results = resultsLocation.apply(job.setName());
         data.put("results", results);
+        if (TrainingStatus.ERASED.equals(change.status())) {
+            // what was deleted, where: the results are gone with the rest
+            data.put("summary", change.detail());
+            data.remove("results");
+        }
         if (TrainingStatus.SAMPLES_READY.equals(change.status())) {
             // each where the job's own folder keeps it: the set's folder shows a later job's once there is one
             String jobFolder = results.replaceFirst("/?$", "/") + ResultsDocuments.ResultsFolder.JOBS + "/" + job.id()

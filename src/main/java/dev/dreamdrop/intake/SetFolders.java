@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.retention.JobPhotos;
+import dev.dreamdrop.storage.LocalFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,9 +96,19 @@ public class SetFolders implements SetSource {
     }
 
     @Override
-    public void deletePhotos(Job job, String location) {
+    public void deletePhotos(Job job, String location, boolean wholeSet) {
         Path dir = Path.of(location);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (wholeSet) {
+            Path where = dir.toAbsolutePath().normalize();
+            if (!where.startsWith(archive.toAbsolutePath().normalize())
+                    && !where.startsWith(failed.toAbsolutePath().normalize())) {
+                throw new IllegalStateException("set " + job.setName() + " is recorded at " + dir + ", which is in"
+                        + " neither the archive nor the failed folder; not deleted");
+            }
+            LocalFiles.deleteTree(dir);
             return;
         }
         try (Stream<Path> files = Files.list(dir)) {

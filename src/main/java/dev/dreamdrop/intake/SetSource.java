@@ -25,10 +25,11 @@ public interface SetSource {
     boolean restore(Job job);
 
     /**
-     * Deletes the set's photos for good from {@code location}, where it was archived or moved to the failed place
-     * (its manifest and errors.json stay), and any local copy of it.
+     * Deletes the set's photos for good from {@code location}, where it was archived or moved to the failed place,
+     * and any local copy of it. Its manifest and errors.json stay, unless {@code wholeSet} (an erasure): then
+     * nothing of the set stays.
      */
-    void deletePhotos(Job job, String location);
+    void deletePhotos(Job job, String location, boolean wholeSet);
 
     /** What stays of a set whose photos are deleted: everything in it that is not a photo. */
     Set<String> KEPT_FILES = Set.of("READY", "errors.json", "training.yaml", "training.yml", "training.json");

@@ -523,6 +523,26 @@ public class Journal {
         });
     }
 
+    /**
+     * Forgets what the journal holds of a job beyond its tombstone (an erasure): the training request (prompts and
+     * photo links), the email address, the photo warnings (file names), the error and every event's detail. The job
+     * keeps its id, set name, training id, statuses and times, so its guarantees and audit trail remain.
+     */
+    public void forgetDetails(String jobId) {
+        inTransaction("forget the details of job " + jobId, c -> {
+            try (PreparedStatement job = c.prepareStatement("UPDATE jobs SET request_json = NULL, notify_email = NULL,"
+                    + " photo_warnings = NULL, error = NULL WHERE id = ?");
+                 PreparedStatement events = c.prepareStatement("UPDATE job_events SET detail = NULL WHERE job_id = ?");
+                 PreparedStatement thumbnails = c.prepareStatement("DELETE FROM job_thumbnails WHERE job_id = ?")) {
+                for (PreparedStatement statement : List.of(job, events, thumbnails)) {
+                    statement.setString(1, jobId);
+                    statement.executeUpdate();
+                }
+                return null;
+            }
+        });
+    }
+
     public List<byte[]> thumbnails(String jobId) {
         List<byte[]> thumbnails = new ArrayList<>();
         try (Connection c = dataSource.getConnection();

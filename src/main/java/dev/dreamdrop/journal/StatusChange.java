@@ -18,10 +18,10 @@ public record StatusChange(String jobId, String setName, String status, String s
 
     /**
      * Whether the mail and event outboxes are told: it moved the job forward, or it is DreamDrop's own news of the
-     * job (its samples settled). A webhook naming such a status is not news: its source is the webhook.
+     * job (its samples settled, it was erased). A webhook naming such a status is not news: its source is the webhook.
      */
     public boolean isNews() {
-        return applied || TrainingStatus.SAMPLES_READY.equals(status) && TrainingStatus.SAMPLES_SOURCE.equals(source);
+        return applied || TrainingStatus.isOwnNews(status, source);
     }
 
     StatusChange withEventId(long id) {

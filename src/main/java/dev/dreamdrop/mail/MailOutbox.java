@@ -13,6 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,6 +68,26 @@ public class MailOutbox {
                 insert(change);
             }
         }
+    }
+
+    /**
+     * Forgets a job's emails, sent, due or parked (an erasure): the outbox rows, and the parked .eml files (and those
+     * sent since from the replay folder, in its sibling {@code sent}). Returns how many rows there were.
+     */
+    public int forget(String jobId) {
+        Path parked = settings.parkedDir();
+        for (Path dir : List.of(parked, parked.resolveSibling("sent"))) {
+            if (Files.isDirectory(dir)) {
+                try (DirectoryStream<Path> emails = Files.newDirectoryStream(dir, jobId + "-*.eml")) {
+                    for (Path email : emails) {
+                        Files.deleteIfExists(email);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot delete the parked emails of job " + jobId + " in " + dir, e);
+                }
+            }
+        }
+        return Sql.update(dataSource, "the emails of job " + jobId, "DELETE FROM mail_outbox WHERE job_id = ?", jobId);
     }
 
     /** At start-up: emails an earlier run of this instance was sending when it stopped are due again now. */

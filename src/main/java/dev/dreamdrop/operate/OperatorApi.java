@@ -14,6 +14,7 @@ import dev.dreamdrop.intake.ContactSheets;
 import dev.dreamdrop.journal.Job;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
+import dev.dreamdrop.retention.Erasures;
 import dev.dreamdrop.samples.Sample;
 import dev.dreamdrop.samples.SampleDocuments;
 import org.slf4j.Logger;
@@ -24,8 +25,8 @@ import java.util.Set;
 import java.util.function.LongPredicate;
 
 /**
- * What an operator can see and do: jobs and their history, cancel a training, delete a trained model, retry a
- * set, list the account's models, see and replay parked status events. Every answer is JSON with an HTTP status; every action is journalled.
+ * What an operator can see and do: jobs and their history, cancel a training, delete a trained model, erase a set,
+ * retry a set, list the account's models, see and replay parked status events. Every answer is JSON with an HTTP status; every action is journalled.
  */
 public class OperatorApi {
 
@@ -40,10 +41,12 @@ public class OperatorApi {
     private final VendorUploads uploads;
     private final SampleDocuments samples;
     private final ContactSheets contactSheets;
+    private final Erasures erasures;
     private final ObjectMapper json = new ObjectMapper();
 
     public OperatorApi(Journal journal, TrainingApi api, SetSources sources, EventOutbox events,
-                       VendorUploads uploads, SampleDocuments samples, ContactSheets contactSheets) {
+                       VendorUploads uploads, SampleDocuments samples, ContactSheets contactSheets,
+                       Erasures erasures) {
         this.journal = journal;
         this.api = api;
         this.sources = sources;
@@ -51,6 +54,7 @@ public class OperatorApi {
         this.uploads = uploads;
         this.samples = samples;
         this.contactSheets = contactSheets;
+        this.erasures = erasures;
     }
 
     /** An HTTP status and a JSON body. */
@@ -113,6 +117,30 @@ public class OperatorApi {
     }
 
     /**
+     * Erases everything of the job, for good, in the background (routes/erase.camel.yaml): 202 while it is under
+     * way, 200 with the tombstone once done. Asked again, a parked erasure is retried. A set still being prepared or
+     * submitted is refused: its training request may be on its way.
+     */
+    public Answer erase(String jobId) {
+        Job job = journal.find(jobId).orElse(null);
+        if (job == null) {
+            return error(404, "no job " + jobId);
+        }
+        if (job.trainingId() == null && !TrainingStatus.isTerminal(job.status())
+                && !TrainingStatus.UNKNOWN_OUTCOME.equals(job.status())) {
+            return error(409, "job " + jobId + " is " + job.status() + ": its set is being prepared or submitted;"
+                    + " erase it once it has a training or was rejected");
+        }
+        Erasures.State erasure = erasures.request(jobId, Erasures.EVERYTHING);
+        if (erasure.state().equals("pending") && erasure.attempts() == 0 && erasure.stepsDone().isEmpty()) {
+            LOG.info("Set {} (job {}) to be erased, asked for by an operator", job.setName(), job.id());
+        }
+        ObjectNode body = json.createObjectNode().put("job_id", jobId);
+        body.set("erasure", erasure.toJson());
+        return new Answer(erasure.isDone() ? 200 : 202, body);
+    }
+
+    /**
      * Puts the set back into the inbox, where it is claimed as a new job. For {@code unknown_outcome} this is the
      * operator's decision that no training started: the old job ends as failed.
      */
@@ -120,6 +148,9 @@ public class OperatorApi {
         Job job = journal.find(jobId).orElse(null);
         if (job == null) {
             return error(404, "no job " + jobId);
+        }
+        if (erasures.of(jobId).filter(e -> Erasures.EVERYTHING.equals(e.scope())).isPresent()) {
+            return error(409, "job " + jobId + " was erased: nothing of its set is left to retry");
         }
         if (!RETRYABLE.contains(job.status())) {
             return error(409, "job " + jobId + " is " + job.status() + "; only a failed, rejected, cancelled, timed-out"
@@ -215,6 +246,7 @@ public class OperatorApi {
                 .put("created", job.createdAt().toString())
                 .put("updated", job.updatedAt().toString());
         summary.set("photo_warnings", json.valueToTree(journal.photoWarnings(job.id())));
+        erasures.of(job.id()).ifPresent(erasure -> summary.set("erasure", erasure.toJson()));
         if (TrainingStatus.MODEL_READY.equals(job.status())) {
             List<Sample> ofJob = samples.of(job.id());
             ArrayNode list = samples.list(ofJob);

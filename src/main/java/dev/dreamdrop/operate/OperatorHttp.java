@@ -31,6 +31,7 @@ public final class OperatorHttp {
         router.get("/api/jobs/:id").blockingHandler(ctx -> send(ctx, api.job(ctx.pathParam("id"))));
         router.post("/api/jobs/:id/cancel").blockingHandler(ctx -> send(ctx, api.cancel(ctx.pathParam("id"))));
         router.post("/api/jobs/:id/delete-model").blockingHandler(ctx -> send(ctx, api.deleteModel(ctx.pathParam("id"))));
+        router.post("/api/jobs/:id/erase").blockingHandler(ctx -> send(ctx, api.erase(ctx.pathParam("id"))));
         router.post("/api/jobs/:id/retry").blockingHandler(ctx -> send(ctx, api.retry(ctx.pathParam("id"))));
         router.get("/api/models").blockingHandler(ctx -> send(ctx, api.models()));
         router.get("/api/events/parked").blockingHandler(ctx -> send(ctx, api.parkedEvents()));

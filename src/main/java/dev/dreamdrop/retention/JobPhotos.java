@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where each job's original photos are kept once its set has left the inbox (table job_photos), and whether they
@@ -52,6 +53,19 @@ public class JobPhotos {
     public void gone(String jobId) {
         Sql.update(dataSource, "the photos of job " + jobId, "UPDATE job_photos SET location = NULL WHERE job_id = ?",
                 jobId);
+    }
+
+    /** Where the job's set was put (its photos may be deleted since, its manifest not), unless back in the inbox. */
+    public Optional<String> location(String jobId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT location FROM job_photos WHERE job_id = ?")) {
+            q.setString(1, jobId);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot read where the photos of job " + jobId + " are", e);
+        }
     }
 
     /** The photos of a job whose training ended, and where they are. */

@@ -53,14 +53,29 @@ public class PhotoRetention {
 
     /** Deletes the job's photos kept in DreamDrop's own places; the results' copy is the route's next step. */
     public String deletePhotos(JobPhotos.Kept kept) {
-        Job job = journal.find(kept.jobId()).orElseThrow();
-        if (kept.location() != null) {
-            sources.of(job).deletePhotos(job, kept.location());
+        deleteEverywhere(kept.jobId(), kept.location(), false);
+        return kept.jobId();
+    }
+
+    /**
+     * An erasure: the job's whole set (its manifest and error report too) and every copy of its photos DreamDrop
+     * keeps, at once. Returns where the set was, or null when it was no longer anywhere.
+     */
+    public String eraseSet(String jobId) {
+        String location = photos.location(jobId).orElse(null);
+        deleteEverywhere(jobId, location, true);
+        photos.deleted(jobId);
+        return location;
+    }
+
+    private void deleteEverywhere(String jobId, String location, boolean wholeSet) {
+        Job job = journal.find(jobId).orElseThrow();
+        if (location != null) {
+            sources.of(job).deletePhotos(job, location, wholeSet);
         }
         hostedImages.discard(job.id());
         journal.storeThumbnails(job.id(), List.of());
         contactSheets.delete(job.id());
-        return job.id();
     }
 
     /** A run that failed: the photos are due again at the next run. */

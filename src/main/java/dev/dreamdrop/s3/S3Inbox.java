@@ -209,10 +209,10 @@ public class S3Inbox implements SetSource {
     }
 
     @Override
-    public void deletePhotos(Job job, String location) {
+    public void deletePhotos(Job job, String location, boolean wholeSet) {
         for (S3Object object : s3.list(location)) {
             String name = object.key().substring(location.length());
-            if (!name.contains("/") && !KEPT_FILES.contains(name) && S3Objects.isLiteral(object.key())) {
+            if ((wholeSet || !name.contains("/") && !KEPT_FILES.contains(name)) && S3Objects.isLiteral(object.key())) {
                 objects.delete(object.key());
             }
         }

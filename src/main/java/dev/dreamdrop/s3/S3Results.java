@@ -4,6 +4,8 @@ import dev.dreamdrop.journal.StatusChange;
 import dev.dreamdrop.storage.ResultsFile;
 import dev.dreamdrop.storage.ResultsDocuments;
 
+import software.amazon.awssdk.services.s3.model.S3Object;
+
 import java.util.Map;
 
 /**
@@ -15,11 +17,13 @@ import java.util.Map;
  */
 public class S3Results {
 
+    private final S3Access s3;
     private final S3Objects objects;
     private final ResultsDocuments documents;
     private final String resultsPrefix;
 
-    public S3Results(S3Objects objects, ResultsDocuments documents, String resultsPrefix) {
+    public S3Results(S3Access s3, S3Objects objects, ResultsDocuments documents, String resultsPrefix) {
+        this.s3 = s3;
         this.objects = objects;
         this.documents = documents;
         this.resultsPrefix = resultsPrefix;
@@ -42,6 +46,20 @@ public class S3Results {
     /** See {@link ResultsDocuments#removeEarlierJobsFiles}. */
     public void removeEarlierJobsFiles(String jobId) {
         documents.removeEarlierJobsFiles(jobId, (folder, path) -> objects.delete(prefixOf(folder) + path));
+    }
+
+    /** See {@link ResultsDocuments#removeJob}: the set's folder keeps its {@code jobs/}. */
+    public void removeJob(String jobId) {
+        documents.removeJob(jobId, folder -> {
+            String prefix = prefixOf(folder);
+            String otherJobs = prefix + ResultsDocuments.ResultsFolder.JOBS + "/";
+            for (S3Object object : s3.list(prefix)) {
+                if ((folder.jobFolder() != null || !object.key().startsWith(otherJobs))
+                        && S3Objects.isLiteral(object.key())) {
+                    objects.delete(object.key());
+                }
+            }
+        });
     }
 
     public void writeFile(ResultsFile file) {

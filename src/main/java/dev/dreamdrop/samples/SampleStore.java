@@ -273,6 +273,11 @@ public class SampleStore {
         Sql.update(dataSource, "samples of job " + jobId, "UPDATE samples SET announced = TRUE WHERE job_id = ?", jobId);
     }
 
+    /** Forgets a job's samples (an erasure): prompts, previews and all. Returns how many there were. */
+    public int forget(String jobId) {
+        return Sql.update(dataSource, "samples of job " + jobId, "DELETE FROM samples WHERE job_id = ?", jobId);
+    }
+
     /** A job's samples, in order. */
     public List<Sample> ofJob(String jobId) {
         return query("SELECT " + COLUMNS + " FROM samples s JOIN jobs j ON j.id = s.job_id WHERE s.job_id = ?"

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The folder storage sink: {@code <storage>/<set>/status.json}, {@code events.jsonl}, {@code request.json},
@@ -43,6 +44,23 @@ public class FolderResults {
     /** See {@link ResultsDocuments#removeEarlierJobsFiles}. */
     public void removeEarlierJobsFiles(String jobId) {
         documents.removeEarlierJobsFiles(jobId, this::remove);
+    }
+
+    /** See {@link ResultsDocuments#removeJob}: the set's folder keeps its {@code jobs/}. */
+    public void removeJob(String jobId) {
+        documents.removeJob(jobId, folder -> {
+            Path dir = dirOf(folder);
+            if (folder.jobFolder() != null || !Files.isDirectory(dir)) {
+                LocalFiles.deleteTree(dir);
+                return;
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                entries.filter(entry -> !entry.getFileName().toString().equals(ResultsDocuments.ResultsFolder.JOBS))
+                        .forEach(LocalFiles::deleteTree);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the results of set " + folder.setName(), e);
+            }
+        });
     }
 
     public void writeFile(ResultsFile file) {

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The results of one set as the sinks store them, always rendered whole from the journal: {@code status.json},
@@ -35,10 +37,13 @@ public class ResultsDocuments {
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
     /** Per unfinished job, the last journal event its stored results hold. */
     private final ConcurrentHashMap<String, Long> storedUpTo = new ConcurrentHashMap<>();
+    private final Predicate<String> erased;
 
-    public ResultsDocuments(Journal journal, SampleDocuments samples) {
+    /** @param erased whether a job's results were erased (or are being): they are never written again */
+    public ResultsDocuments(Journal journal, SampleDocuments samples, Predicate<String> erased) {
         this.journal = journal;
         this.samples = samples;
+        this.erased = erased;
     }
 
     /** Writes one file of a job's results: its folder, its path in it, the content and its media type. */
@@ -49,6 +54,9 @@ public class ResultsDocuments {
     /** Writes a file of a job's results into the job's folder, and the set's while the job is its latest. */
     public void storeFile(ResultsFile file, FileWriter writer) {
         synchronized (locks.computeIfAbsent(file.setName(), name -> new Object())) {
+            if (erased.test(file.jobId())) {
+                return;
+            }
             Job job = journal.find(file.jobId()).orElseThrow();
             writer.write(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()), file.path(),
                     file.content(), file.contentType());
@@ -69,7 +77,7 @@ public class ResultsDocuments {
             return;
         }
         synchronized (locks.computeIfAbsent(change.setName(), name -> new Object())) {
-            if (alreadyStored(change)) {
+            if (alreadyStored(change) || erased.test(change.jobId())) {
                 return;
             }
             Job job;
@@ -113,6 +121,22 @@ public class ResultsDocuments {
             if (isLatestOfItsSet(job)) {
                 remover.accept(new ResultsFolder(job.setName(), null), path);
             }
+        }
+    }
+
+    /**
+     * Removes all of a job's results (an erasure, or the end of their retention), through {@code removeAll}: its own
+     * folder, and the set's folder while it shows this job (whose {@code jobs/} the sink leaves alone: the other
+     * jobs' results).
+     */
+    public void removeJob(String jobId, Consumer<ResultsFolder> removeAll) {
+        Job job = journal.find(jobId).orElseThrow();
+        synchronized (locks.computeIfAbsent(job.setName(), name -> new Object())) {
+            removeAll.accept(new ResultsFolder(job.setName(), ResultsFolder.JOBS + "/" + job.id()));
+            if (isLatestOfItsSet(job)) {
+                removeAll.accept(new ResultsFolder(job.setName(), null));
+            }
+            storedUpTo.remove(jobId);
         }
     }
 

@@ -117,6 +117,47 @@ public class VendorUploads {
                 + " WHERE u.id = ? AND " + Reservations.due("u"), parameters.toArray()) == 1;
     }
 
+    /**
+     * An erasure deletes the job's uploads now, whatever their backoff, parked ones included: each not reserved by a
+     * live replica is reserved for this instance.
+     */
+    public List<Upload> reserveUndeletedOf(String jobId) {
+        Instant now = Instant.now();
+        List<Object> dead = reservations.dueParameters(now).subList(1, 3);
+        String free = "u.job_id = ? AND u.state IN ('pending', 'parked') AND (u.reserved_by IS NULL OR "
+                + Reservations.heldByTheDead("u") + ")";
+        List<Object> parameters = new ArrayList<>(List.of(jobId));
+        parameters.addAll(dead);
+        List<Upload> undeleted = query("SELECT u.id, u.job_id, u.photo, u.link, u.request_id, 0 FROM vendor_uploads u"
+                + " WHERE " + free + " ORDER BY u.id", parameters.toArray());
+        return undeleted.stream().filter(upload -> {
+            List<Object> reserve = new ArrayList<>(List.of(Timestamp.from(now.plus(RESERVATION)),
+                    reservations.instanceId(), upload.id(), jobId));
+            reserve.addAll(dead);
+            return Sql.update(dataSource, "upload " + upload.id(), "UPDATE vendor_uploads u SET state = 'pending',"
+                    + " attempts = 0, next_attempt_at = ?, reserved_by = ? WHERE u.id = ? AND " + free,
+                    reserve.toArray()) == 1;
+        }).toList();
+    }
+
+    /** How many of the job's photos are on the training API's storage still, and how many were deleted there. */
+    public Map<String, Long> countOf(String jobId) {
+        Map<String, Long> counts = new TreeMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT CASE state WHEN 'deleted' THEN 'deleted' ELSE"
+                     + " 'undeleted' END, COUNT(*) FROM vendor_uploads WHERE job_id = ? GROUP BY state")) {
+            q.setString(1, jobId);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    counts.merge(rs.getString(1), rs.getLong(2), Long::sum);
+                }
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot count the uploads of job " + jobId, e);
+        }
+        return counts;
+    }
+
     /** What the API answered to {@code delete_image}: success deletes the row's photo; anything else is retried. */
     public void deleteAnswered(Upload upload, ApiResult result) {
         if (result.isSuccess()) {

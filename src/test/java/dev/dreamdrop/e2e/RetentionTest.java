@@ -23,6 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
+ * dreamdrop.retention.results: after a training ended, and the retention, its results are gone (folder and bucket),
+ * its photos and journal entry are not.
+ * <p>
  * dreamdrop.retention.photos: after a training ended, and the retention, its photos are gone from the archive
  * (folder and bucket), the journal's thumbnails and contact sheet and the results' photos.jpg; its results stay, and
  * the photos of a training still running are not touched.
@@ -31,6 +34,8 @@ class RetentionTest {
 
     private static final Map<String, String> RETENTION = Map.of("dreamdrop.retention.photos", "5s",
             "dreamdrop.retention.check-interval", "200ms");
+    private static final Map<String, String> RESULTS_RETENTION = Map.of("dreamdrop.retention.results", "4s",
+            "dreamdrop.retention.check-interval", "200ms", "dreamdrop.erase.poll-interval", "200ms");
 
     @TempDir
     Path data;
@@ -89,6 +94,43 @@ class RetentionTest {
                 await().atMost(Duration.ofSeconds(10)).until(() -> s3.keys("results/bucketed/photos.jpg").isEmpty());
                 assertTrue(s3.keys("archive/bucketed/").contains("archive/bucketed/training.yaml"));
                 assertEquals(1, s3.keys("results/bucketed/status.json").size(), "the results stay");
+            }
+        }
+    }
+
+    @Test
+    void theResultsOfAnEndedTrainingAreDeletedAfterTheirRetentionInTheFolder() throws Exception {
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                Duration.ofMillis(50));
+             RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, RESULTS_RETENTION)) {
+            dreamDrop.dropSet("brief", 2, "instance_prompt: photo of sks person\n");
+            dreamDrop.awaitStatus("brief", "model_ready");
+            Job job = dreamDrop.journal().latestJob("folder", "brief").orElseThrow();
+            Path results = dreamDrop.results("brief");
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(results.resolve("status.json")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(results.resolve("jobs/" + job.id())));
+            assertFalse(Files.exists(results.resolve("request.json")));
+            assertEquals(2, photos(dreamDrop.archive().resolve("brief")).size(), "the photos have their own retention");
+            Job kept = dreamDrop.journal().find(job.id()).orElseThrow();
+            assertEquals("model_ready", kept.status(), "the journal keeps the job");
+            assertTrue(kept.requestJson().contains("sks"), "and its request: only the results' retention ended");
+        }
+    }
+
+    @Test
+    void inTheBucketTheResultsPastTheirRetentionAreDeleted() throws Exception {
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
+                Duration.ofMillis(50));
+             RunningS3 s3 = new RunningS3()) {
+            Map<String, String> settings = new HashMap<>(s3.settings());
+            settings.putAll(RESULTS_RETENTION);
+            settings.put("dreamdrop.storage.sink", "s3");
+            try (RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, settings)) {
+                dreamDrop.dropSet("bucketed", 2, "instance_prompt: photo of sks person\n");
+                s3.awaitStatus("bucketed", "model_ready");
+                await().atMost(Duration.ofSeconds(60)).until(() -> s3.keys("results/bucketed/").isEmpty());
+                assertEquals(2, photos(dreamDrop.archive().resolve("bucketed")).size());
             }
         }
     }

@@ -182,6 +182,11 @@ public final class DreamDropProcess implements AutoCloseable {
         return publicUrl;
     }
 
+    /** Where the operator API and health checks answer. */
+    public String managementUrl() {
+        return managementUrl;
+    }
+
     /** Resident memory now (VmRSS) and at its peak so far (VmHWM), in MB. */
     public double rssMb(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
