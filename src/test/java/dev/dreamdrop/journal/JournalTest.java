@@ -2,6 +2,8 @@ package dev.dreamdrop.journal;
 
 import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.config.Backoff;
+import dev.dreamdrop.retention.Erasure;
+import dev.dreamdrop.retention.Erasures;
 import dev.dreamdrop.mail.MailOutbox;
 import dev.dreamdrop.mail.MailSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -313,5 +316,64 @@ abstract class JournalTest {
         assertTrue(b.due().isEmpty(), "sent: never again");
         restarted.releaseOwnReservations();
         assertTrue(restarted.due().isEmpty());
+    }
+
+    @Test
+    void anErasureIsTakenByOneReplicaStepByStepAndItsStepsDoneAreNeverDueAgain() throws Exception {
+        Job job = journal.claim("folder", "alex", "fp").orElseThrow();
+        journal.markSubmitted(job.id(), "T1", "deploying_gpu", "");
+        Duration lease = Duration.ofMillis(300);
+        Backoff backoff = new Backoff(Duration.ofMillis(1), Duration.ofMillis(1));
+        Erasures a = new Erasures(pool, journal, new Reservations("replica-a", lease), jobId -> 0, 2, backoff);
+        Erasures b = new Erasures(pool, journal, new Reservations("replica-b", lease), jobId -> 0, 2, backoff);
+        new Journal(pool, "replica-b").heartbeat();
+
+        a.request(job.id(), Erasures.EVERYTHING);
+        a.request(job.id(), Erasures.EVERYTHING);
+        List<Erasure> due = a.due();
+        assertEquals(1, due.size(), "asked twice, one erasure");
+        assertEquals(List.of("cancel", "delete_model", "delete_photos", "delete_results", "forget_details"),
+                due.get(0).todo(), "no uploads at the vendor: no such step");
+        assertTrue(b.due().isEmpty(), "reserved by replica-a");
+
+        a.stepDone(due.get(0), "cancel", "training T1 cancelled");
+        a.stepDone(due.get(0), "delete_model", "model T1 deleted");
+        a.failed(due.get(0), "the bucket is away");
+        Thread.sleep(20);
+        Erasure again = b.due().get(0);
+        assertEquals(List.of("delete_photos", "delete_results", "forget_details"), again.todo());
+        b.failed(again, "still away");
+        assertEquals("parked", b.of(job.id()).orElseThrow().state(), "parked after its last attempt");
+        Thread.sleep(20);
+        assertTrue(a.due().isEmpty() && b.due().isEmpty(), "parked: until an operator asks again");
+
+        a.request(job.id(), Erasures.EVERYTHING);
+        Erasure retried = a.due().get(0);
+        assertEquals(0, retried.attempts());
+        Erasures.State tombstone = a.done(retried);
+        assertEquals(List.of("training T1 cancelled", "model T1 deleted"), tombstone.deleted());
+        assertEquals(List.of("cancel", "delete_model"), tombstone.stepsDone());
+        assertTrue(a.begun(job.id()));
+        Thread.sleep(20);
+        assertTrue(a.due().isEmpty(), "done");
+    }
+
+    @Test
+    void theResultsOfJobsEndedBeforeTheirRetentionAreAskedForOnceAndOnlyTheirs() {
+        Job ended = journal.claim("folder", "old", "fp1").orElseThrow();
+        journal.fail(ended.id(), TrainingStatus.REJECTED, "intake", "no photos");
+        Job running = journal.claim("folder", "new", "fp2").orElseThrow();
+        Erasures erasures = new Erasures(pool, journal, new Reservations("replica-a", Duration.ofSeconds(30)),
+                jobId -> 0, 2, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+
+        assertEquals(1, erasures.requestResultsEndedBefore(Instant.now().plusSeconds(1)));
+        assertEquals(0, erasures.requestResultsEndedBefore(Instant.now().plusSeconds(1)), "asked for once");
+        assertFalse(erasures.begun(running.id()));
+        List<Erasure> due = erasures.due();
+        assertEquals(1, due.size());
+        assertEquals(List.of("delete_results"), due.get(0).todo());
+
+        erasures.request(ended.id(), Erasures.EVERYTHING);
+        assertEquals(Erasures.EVERYTHING, erasures.of(ended.id()).orElseThrow().scope(), "widened by an operator");
     }
 }
