@@ -14,10 +14,6 @@ import dev.dreamdrop.storage.LocalFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CommonPrefix;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
@@ -34,16 +30,17 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Sets uploaded to a bucket: {@code <inbox-prefix><set>/} with photos and an optional manifest, ready once a
- * {@code READY} object exists. Listing is one request per thousand sets (a delimiter listing of the inbox) and
- * one {@code HEAD} per waiting set; a ready set's own objects are listed and downloaded once, when claimed.
+ * {@code READY} object exists. A scan is one listing of the inbox, one request per thousand objects, whatever the
+ * number of sets waiting for their READY; a ready set's own objects are listed and downloaded once, when claimed.
  * Moves (to the archive or failed prefix) copy then delete each object, so an interrupted move is finished by
  * the next listing and nothing is lost; the journal knows which sets have not finished leaving the inbox, so
  * such a set is never claimed twice. While the bucket cannot be reached, listing backs off.
  * <p>
- * The listings and the HEAD of READY are SDK calls ({@link S3Access#list}); every other object operation (the
+ * The listings are SDK calls ({@link S3Access#list}); every other object operation (the
  * download, the moves, errors.json) is a step of routes/s3-objects.camel.yaml, through {@link S3Objects}. Names
  * containing {@code ${} never go there (Camel would evaluate them): such a set is not claimed, such a photo is
  * left out of the set and left in the inbox when the set moves, each with a warning.
@@ -102,15 +99,25 @@ public class S3Inbox implements SetSource {
         }
     }
 
+    /**
+     * One listing of the whole inbox, every page of it, tells each set's objects, READY among them: a set still being
+     * uploaded costs nothing more, neither a request nor a journal query. Only a set with its READY is looked up in
+     * the journal (a set whose move was cut short still has its READY: it moves last).
+     */
     private List<String> scan() {
         List<String> jobIds = new ArrayList<>();
-        S3Client client = s3.client();
-        ListObjectsV2Request sets = ListObjectsV2Request.builder().bucket(settings.bucket())
-                .prefix(settings.inboxPrefix()).delimiter("/").build();
-        for (CommonPrefix prefix : client.listObjectsV2Paginator(sets).commonPrefixes()) {
-            String setPrefix = prefix.prefix();
-            String name = setPrefix.substring(settings.inboxPrefix().length(), setPrefix.length() - 1);
-            if (!isSafeName(name) || journal.isActive(SOURCE, name)) {
+        Map<String, List<S3Object>> sets = new TreeMap<>();
+        for (S3Object object : s3.list(settings.inboxPrefix())) {
+            String key = object.key().substring(settings.inboxPrefix().length());
+            int slash = key.indexOf('/');
+            if (slash > 0) {
+                sets.computeIfAbsent(key.substring(0, slash), name -> new ArrayList<>()).add(object);
+            }
+        }
+        for (Map.Entry<String, List<S3Object>> set : sets.entrySet()) {
+            String name = set.getKey();
+            String setPrefix = settings.inboxPrefix() + name + "/";
+            if (!isSafeName(name)) {
                 continue;
             }
             if (!S3Objects.isLiteral(name)) {
@@ -118,15 +125,16 @@ public class S3Inbox implements SetSource {
                         + " component would read as an expression; upload it under another name", name);
                 continue;
             }
+            if (set.getValue().stream().noneMatch(object -> object.key().equals(setPrefix + "READY"))
+                    || journal.isActive(SOURCE, name)) {
+                continue;
+            }
             Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
             if (earlier != null) {
                 finishMove(earlier);
                 continue;
             }
-            if (!exists(setPrefix + "READY")) {
-                continue;
-            }
-            journal.claim(SOURCE, name, fingerprint(s3.list(setPrefix))).ifPresent(job -> {
+            journal.claim(SOURCE, name, fingerprint(set.getValue())).ifPresent(job -> {
                 LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
                 jobIds.add(job.id());
             });
@@ -258,20 +266,6 @@ public class S3Inbox implements SetSource {
     private String freePrefix(String prefix, Job job) {
         String plain = prefix + job.setName() + "/";
         return s3.list(plain).isEmpty() ? plain : prefix + job.setName() + "." + job.id().substring(0, 8) + "/";
-    }
-
-    private boolean exists(String key) {
-        try {
-            s3.client().headObject(b -> b.bucket(settings.bucket()).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     static String fingerprint(List<S3Object> objects) {

@@ -9,10 +9,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +24,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 
 /**
  * A real S3 API server in this JVM (S3Proxy over an in-memory store), which can be stopped and started again on
- * the same port with its contents intact, to play a bucket that goes away and comes back.
+ * the same port with its contents intact, to play a bucket that goes away and comes back. It records the
+ * operations its clients ask for ({@link #operations()}), as its store sees them: one per S3 request.
  */
 public final class RunningS3 implements AutoCloseable {
 
@@ -38,12 +43,25 @@ public final class RunningS3 implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BlobStore store;
+    private final List<Operation> operations = new CopyOnWriteArrayList<>();
     private final int port = RunningDreamDrop.freePort();
     private S3Proxy proxy;
     private final S3Client client;
 
     public RunningS3() throws Exception {
-        store = BlobStores.create("transient", new Properties());
+        BlobStore memory = BlobStores.create("transient", new Properties());
+        store = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class},
+                (self, method, arguments) -> {
+                    // capability questions S3Proxy asks itself are not requests
+                    if (!method.getName().startsWith("supports")) {
+                        operations.add(Operation.of(method.getName(), arguments));
+                    }
+                    try {
+                        return method.invoke(memory, arguments);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         start();
         client = S3Client.builder()
                 .endpointOverride(URI.create(endpoint()))
@@ -52,6 +70,32 @@ public final class RunningS3 implements AutoCloseable {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .build();
         client.createBucket(b -> b.bucket(BUCKET));
+    }
+
+    /**
+     * An operation of the store: a listing ({@code list}, with its prefix, and whether it is a listing's first page),
+     * a HEAD ({@code blobMetadata...}), a GET ({@code getBlob}), a PUT ({@code putBlob})...
+     */
+    public record Operation(String name, String prefix, boolean firstPage) {
+        static Operation of(String name, Object[] arguments) {
+            if (arguments != null && arguments.length == 1 && arguments[0] instanceof ListObjectsV2Request listing) {
+                return new Operation(name, listing.prefix(), listing.continuationToken() == null);
+            }
+            return new Operation(name, null, false);
+        }
+
+        public boolean isListingOf(String listed) {
+            return name.equals("list") && listed.equals(prefix);
+        }
+    }
+
+    /** The operations since the start, or since the last {@link #forgetOperations()}. */
+    public List<Operation> operations() {
+        return List.copyOf(operations);
+    }
+
+    public void forgetOperations() {
+        operations.clear();
     }
 
     public String endpoint() {
