@@ -43,6 +43,13 @@ public final class TrainingStatus {
 
     private static final Set<String> TERMINAL = Set.of(MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
 
+    /**
+     * Every status a job can have before its training ended. A job only ever has a status of {@link #ALL} (unknown
+     * strings are recorded, never applied), so a query can name these rather than exclude the terminal ones, which
+     * an index serves.
+     */
+    public static final List<String> UNFINISHED = ALL.stream().filter(status -> !TERMINAL.contains(status)).toList();
+
     private TrainingStatus() {
     }
 

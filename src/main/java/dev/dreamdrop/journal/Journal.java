@@ -18,6 +18,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,7 +41,7 @@ public class Journal {
     private static final ObjectMapper WARNINGS_JSON = new ObjectMapper();
     private static final String JOB_COLUMNS = "id, source, set_name, fingerprint, status, training_id, webhook_token,"
             + " image_token, image_count, request_json, error, created_at, updated_at, submitted_at, endpoint, owner,"
-            + " api_called_at";
+            + " api_called_at, photo_warnings";
 
     private final DataSource dataSource;
     private final String instanceId;
@@ -246,16 +247,49 @@ public class Journal {
 
     /** Jobs submitted (or maybe submitted) whose training has not ended, oldest first. */
     public List<Job> unfinishedTrainings() {
-        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status NOT IN (?, ?, ?, ?, ?, ?, ?)"
-                        + " ORDER BY created_at", TrainingStatus.CLAIMED, TrainingStatus.SUBMITTING,
-                TrainingStatus.MODEL_READY, TrainingStatus.FAILED, TrainingStatus.CANCELLED, TrainingStatus.TIMED_OUT,
-                TrainingStatus.REJECTED);
+        List<String> training = TrainingStatus.UNFINISHED.stream().filter(status -> !status.equals(TrainingStatus.CLAIMED)
+                && !status.equals(TrainingStatus.SUBMITTING)).toList();
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN (" + placeholders(training.size())
+                + ") ORDER BY created_at", training.toArray());
+    }
+
+    private static String placeholders(int count) {
+        return String.join(", ", Collections.nCopies(count, "?"));
     }
 
     /** The newest job made from a set of this name and source. */
     public Optional<Job> latestJob(String source, String setName) {
         return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE source = ? AND set_name = ?"
                 + " ORDER BY created_at DESC", source, setName).stream().findFirst();
+    }
+
+    /**
+     * A page of jobs, newest first (see {@link JobQuery}), read with one query served by an index whatever the
+     * journal's size: the newest first by {@code jobs_newest}, or those of a status by {@code jobs_by_status}.
+     */
+    public List<Job> jobs(JobQuery query) {
+        StringBuilder sql = new StringBuilder("SELECT " + JOB_COLUMNS + " FROM jobs WHERE 1 = 1");
+        List<Object> parameters = new ArrayList<>();
+        List<String> statuses = query.running() ? TrainingStatus.UNFINISHED : query.statuses();
+        if (statuses != null && !statuses.isEmpty()) {
+            sql.append(" AND status IN (").append(placeholders(statuses.size())).append(")");
+            parameters.addAll(statuses);
+        }
+        if (query.setPrefix() != null && !query.setPrefix().isEmpty()) {
+            sql.append(" AND set_name LIKE ? ESCAPE '\\'");
+            parameters.add(query.setPrefix().replaceAll("([\\\\%_])", "\\\\$1") + "%");
+        }
+        if (query.since() != null) {
+            sql.append(" AND updated_at >= ?");
+            parameters.add(Timestamp.from(query.since()));
+        }
+        if (query.before() != null) {
+            sql.append(" AND (created_at < ? OR created_at = ? AND id < ?)");
+            Timestamp at = Timestamp.from(query.before().createdAt());
+            parameters.addAll(List.of(at, at, query.before().jobId()));
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC FETCH FIRST ").append(query.limit()).append(" ROWS ONLY");
+        return queryJobs(sql.toString(), parameters.toArray());
     }
 
     public List<Job> allJobs() {
@@ -461,11 +495,14 @@ public class Journal {
     }
 
     public List<PhotoWarning> photoWarnings(String jobId) {
-        String stored = jobColumn(jobId, "photo_warnings");
+        return find(jobId).map(Job::photoWarnings).orElse(List.of());
+    }
+
+    private static List<PhotoWarning> warnings(String stored) {
         try {
             return stored == null ? List.of() : List.of(WARNINGS_JSON.readValue(stored, PhotoWarning[].class));
         } catch (IOException e) {
-            throw new JournalException("cannot read the photo warnings of job " + jobId, e);
+            throw new JournalException("cannot read photo warnings " + stored, e);
         }
     }
 
@@ -664,7 +701,7 @@ public class Journal {
                             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9),
                             rs.getString(10), rs.getString(11), instant(rs.getTimestamp(12)),
                             instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14)), rs.getString(15),
-                            rs.getString(16), instant(rs.getTimestamp(17))));
+                            rs.getString(16), instant(rs.getTimestamp(17)), warnings(rs.getString(18))));
                 }
             }
         } catch (SQLException e) {

@@ -12,6 +12,7 @@ import dev.dreamdrop.vendor.VendorUploads;
 import dev.dreamdrop.intake.SetSources;
 import dev.dreamdrop.intake.ContactSheets;
 import dev.dreamdrop.journal.Job;
+import dev.dreamdrop.journal.JobQuery;
 import dev.dreamdrop.journal.Journal;
 import dev.dreamdrop.journal.StatusChange;
 import dev.dreamdrop.retention.Erasures;
@@ -20,7 +21,10 @@ import dev.dreamdrop.samples.SampleDocuments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongPredicate;
 
@@ -57,15 +61,52 @@ public class OperatorApi {
         this.erasures = erasures;
     }
 
-    /** An HTTP status and a JSON body. */
-    public record Answer(int status, JsonNode body) {
+    /** An HTTP status and a JSON body; for a page of jobs, the cursor of the next page (null on the last). */
+    public record Answer(int status, JsonNode body, String next) {
+        public Answer(int status, JsonNode body) {
+            this(status, body, null);
+        }
     }
 
-    public Answer jobs(String status) {
+    /** Jobs per page unless asked otherwise, and at most. */
+    public static final int PAGE = 50;
+    public static final int MAX_PAGE = 500;
+
+    /**
+     * A page of jobs, newest first, with the cursor of the next (see {@link JobQuery}): {@code limit} (50, at most
+     * 500), {@code before} (a cursor), {@code status} (statuses separated by commas, or {@code running}),
+     * {@code set} (a prefix of the set name), {@code since} (changed since, an ISO-8601 instant). Three queries
+     * whatever the journal's size: the jobs, their samples, their erasures.
+     */
+    public Answer jobs(String status, String set, String since, String before, String limit) {
+        JobQuery query;
+        try {
+            int size = limit == null || limit.isBlank() ? PAGE : Integer.parseInt(limit);
+            if (size < 1 || size > MAX_PAGE) {
+                return error(400, "limit must be 1.." + MAX_PAGE + ", not " + limit);
+            }
+            List<String> statuses = status == null || status.isBlank() ? List.of()
+                    : List.of(status.trim().split("\\s*,\\s*"));
+            boolean running = statuses.equals(List.of("running"));
+            query = new JobQuery(running ? List.of() : statuses, running, set,
+                    since == null || since.isBlank() ? null : Instant.parse(since),
+                    before == null || before.isBlank() ? null : JobQuery.Cursor.decode(before), size + 1);
+        } catch (NumberFormatException | DateTimeParseException e) {
+            return error(400, "limit is a number and since an ISO-8601 instant (2026-12-06T10:00:00Z): "
+                    + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
+        }
+        List<Job> page = journal.jobs(query);
+        boolean more = page.size() == query.limit();
+        page = more ? page.subList(0, query.limit() - 1) : page;
+        List<String> ids = page.stream().map(Job::id).toList();
+        Map<String, List<Sample>> samplesOfPage = samples.ofJobs(ids);
+        Map<String, Erasures.State> erasuresOfPage = erasures.ofJobs(ids);
         ArrayNode jobs = json.createArrayNode();
-        List<Job> all = status == null || status.isBlank() ? journal.allJobs() : journal.jobsInStatus(status);
-        all.forEach(job -> jobs.add(summary(job)));
-        return new Answer(200, jobs);
+        page.forEach(job -> jobs.add(summary(job, samplesOfPage.getOrDefault(job.id(), List.of()),
+                erasuresOfPage.get(job.id()))));
+        return new Answer(200, jobs, more ? JobQuery.Cursor.after(page.get(page.size() - 1)).encode() : null);
     }
 
     public Answer job(String jobId) {
@@ -73,7 +114,7 @@ public class OperatorApi {
         if (job == null) {
             return error(404, "no job " + jobId);
         }
-        ObjectNode body = summary(job);
+        ObjectNode body = summary(job, samples.of(jobId), erasures.of(jobId).orElse(null));
         ArrayNode history = body.putArray("history");
         for (StatusChange event : journal.events(jobId)) {
             history.add(json.createObjectNode().put("at", event.at().toString()).put("status", event.status())
@@ -232,7 +273,7 @@ public class OperatorApi {
         return index >= 0 && index < thumbnails.size() ? thumbnails.get(index) : null;
     }
 
-    private ObjectNode summary(Job job) {
+    private ObjectNode summary(Job job, List<Sample> ofJob, Erasures.State erasure) {
         ObjectNode summary = json.createObjectNode()
                 .put("id", job.id())
                 .put("set", job.setName())
@@ -245,10 +286,11 @@ public class OperatorApi {
                 .put("error", job.error())
                 .put("created", job.createdAt().toString())
                 .put("updated", job.updatedAt().toString());
-        summary.set("photo_warnings", json.valueToTree(journal.photoWarnings(job.id())));
-        erasures.of(job.id()).ifPresent(erasure -> summary.set("erasure", erasure.toJson()));
+        summary.set("photo_warnings", json.valueToTree(job.photoWarnings()));
+        if (erasure != null) {
+            summary.set("erasure", erasure.toJson());
+        }
         if (TrainingStatus.MODEL_READY.equals(job.status())) {
-            List<Sample> ofJob = samples.of(job.id());
             ArrayNode list = samples.list(ofJob);
             for (int i = 0; i < ofJob.size(); i++) {
                 ((ObjectNode) list.get(i)).put("ordinal", ofJob.get(i).ordinal());

@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.function.BiFunction;
@@ -27,7 +28,14 @@ public final class OperatorHttp {
                         .putHeader("WWW-Authenticate", "Bearer").end("{\"error\":\"a bearer token is required\"}");
             }
         });
-        router.get("/api/jobs").blockingHandler(ctx -> send(ctx, api.jobs(ctx.request().getParam("status"))));
+        router.get("/api/jobs").blockingHandler(ctx -> {
+            OperatorApi.Answer page = api.jobs(ctx.request().getParam("status"), ctx.request().getParam("set"),
+                    ctx.request().getParam("since"), ctx.request().getParam("before"), ctx.request().getParam("limit"));
+            if (page.next() != null) {
+                ctx.response().putHeader("Link", "<" + nextPage(ctx, page.next()) + ">; rel=\"next\"");
+            }
+            send(ctx, page);
+        });
         router.get("/api/jobs/:id").blockingHandler(ctx -> send(ctx, api.job(ctx.pathParam("id"))));
         router.post("/api/jobs/:id/cancel").blockingHandler(ctx -> send(ctx, api.cancel(ctx.pathParam("id"))));
         router.post("/api/jobs/:id/delete-model").blockingHandler(ctx -> send(ctx, api.deleteModel(ctx.pathParam("id"))));
@@ -64,8 +72,22 @@ public final class OperatorHttp {
         if (jpeg == null) {
             ctx.response().setStatusCode(404).end();
         } else {
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg").end(Buffer.buffer(jpeg));
+            // a job's pictures do not change (they may only go): a dashboard refreshing every 2 s need not fetch them
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "private, max-age=300").end(Buffer.buffer(jpeg));
         }
+    }
+
+    /** The same query, from the cursor on: what the {@code Link} header of a page points to. */
+    private static String nextPage(RoutingContext ctx, String cursor) {
+        StringBuilder next = new StringBuilder("/api/jobs?before=").append(cursor);
+        ctx.queryParams().forEach((name, value) -> {
+            if (!name.equals("before")) {
+                next.append('&').append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+                        .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+            }
+        });
+        return next.toString();
     }
 
     private static void send(RoutingContext ctx, OperatorApi.Answer answer) {

@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,22 +142,32 @@ public class Erasures {
     }
 
     public Optional<State> of(String jobId) {
+        return Optional.ofNullable(ofJobs(List.of(jobId)).get(jobId));
+    }
+
+    /** The erasures of several jobs (a page of the operator's view), in one query: job id to its erasure. */
+    public Map<String, State> ofJobs(List<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, State> byJob = new HashMap<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT scope, state, steps_done, attempts, last_error, deleted,"
-                     + " requested_at, done_at FROM erasures WHERE job_id = ?")) {
-            q.setString(1, jobId);
+             PreparedStatement q = c.prepareStatement("SELECT job_id, scope, state, steps_done, attempts, last_error,"
+                     + " deleted, requested_at, done_at FROM erasures WHERE job_id IN ("
+                     + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")")) {
+            Sql.bind(q, jobIds.toArray());
             try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
+                while (rs.next()) {
+                    Timestamp done = rs.getTimestamp(9);
+                    byJob.put(rs.getString(1), new State(rs.getString(2), rs.getString(3), split(rs.getString(4), ","),
+                            rs.getInt(5), rs.getString(6), split(rs.getString(7), "\n"),
+                            rs.getTimestamp(8).toInstant(), done == null ? null : done.toInstant()));
                 }
-                Timestamp done = rs.getTimestamp(8);
-                return Optional.of(new State(rs.getString(1), rs.getString(2), split(rs.getString(3), ","),
-                        rs.getInt(4), rs.getString(5), split(rs.getString(6), "\n"), rs.getTimestamp(7).toInstant(),
-                        done == null ? null : done.toInstant()));
             }
         } catch (SQLException e) {
-            throw new JournalException("cannot read the erasure of job " + jobId, e);
+            throw new JournalException("cannot read the erasures of jobs " + jobIds, e);
         }
+        return byJob;
     }
 
     /** At start-up: erasures an earlier run of this instance was working on when it stopped are due again now. */

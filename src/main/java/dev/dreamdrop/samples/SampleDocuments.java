@@ -9,6 +9,7 @@ import dev.dreamdrop.journal.Job;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the results, emails and events say of a job's samples: the list in status.json, and model.json (the model,
@@ -24,6 +25,11 @@ public class SampleDocuments {
     public SampleDocuments(SampleStore store, String generateUrl) {
         this.store = store;
         this.generateUrl = generateUrl;
+    }
+
+    /** See {@link SampleStore#ofJobs}. */
+    public Map<String, List<Sample>> ofJobs(List<String> jobIds) {
+        return store.ofJobs(jobIds);
     }
 
     public List<Sample> of(String jobId) {

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -282,6 +284,20 @@ public class SampleStore {
     public List<Sample> ofJob(String jobId) {
         return query("SELECT " + COLUMNS + " FROM samples s JOIN jobs j ON j.id = s.job_id WHERE s.job_id = ?"
                 + " ORDER BY s.ordinal", jobId);
+    }
+
+    /** The samples of several jobs (a page of the operator's view), in one query: job id to its samples, in order. */
+    public Map<String, List<Sample>> ofJobs(List<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return Map.of();
+        }
+        String placeholders = String.join(", ", Collections.nCopies(jobIds.size(), "?"));
+        Map<String, List<Sample>> byJob = new LinkedHashMap<>();
+        for (Sample sample : query("SELECT " + COLUMNS + " FROM samples s JOIN jobs j ON j.id = s.job_id WHERE"
+                + " s.job_id IN (" + placeholders + ") ORDER BY s.job_id, s.ordinal", jobIds.toArray())) {
+            byJob.computeIfAbsent(sample.jobId(), id -> new ArrayList<>()).add(sample);
+        }
+        return byJob;
     }
 
     /** The samples stored for earlier jobs of a set name, which the set's own folder may still show. */

@@ -15,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -121,5 +123,37 @@ class OperatorApiTest {
         assertEquals(401, call("GET", "/api/jobs", null).statusCode());
         assertEquals(401, call("GET", "/api/jobs", "wrong").statusCode());
         assertEquals(200, call("GET", "/api/jobs", "op-secret").statusCode());
+    }
+
+    @Test
+    void theJobListComesInPagesWithALinkToTheNextAndFilters() throws Exception {
+        sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO);
+        dreamDrop = RunningDreamDrop.start(data, sandbox);
+        List<String> ids = new ArrayList<>();
+        for (String name : List.of("page-a", "page-b", "page-c", "other")) {
+            String id = dreamDrop.journal().claim("folder", name, "fp-" + name).orElseThrow().id();
+            dreamDrop.journal().fail(id, "rejected", "intake", "test");
+            ids.add(id);
+        }
+
+        HttpResponse<String> first = call("GET", "/api/jobs?limit=3", null);
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(3, json.readTree(first.body()).size());
+        String link = first.headers().firstValue("Link").orElseThrow();
+        String next = link.substring(1, link.indexOf('>'));
+        HttpResponse<String> second = call("GET", next, null);
+        List<String> seen = new ArrayList<>();
+        json.readTree(first.body()).forEach(job -> seen.add(job.get("id").asText()));
+        json.readTree(second.body()).forEach(job -> seen.add(job.get("id").asText()));
+        assertEquals(new java.util.HashSet<>(ids), new java.util.HashSet<>(seen), "every job once: " + seen);
+        assertEquals(4, seen.size());
+        assertTrue(second.headers().firstValue("Link").isEmpty(), "the last page");
+
+        JsonNode filtered = ok("GET", "/api/jobs?set=page-&status=rejected,failed");
+        assertEquals(3, filtered.size());
+        assertEquals(0, ok("GET", "/api/jobs?status=running").size());
+        assertEquals(400, call("GET", "/api/jobs?limit=501", null).statusCode());
+        assertEquals(400, call("GET", "/api/jobs?before=not-a-cursor", null).statusCode());
+        assertEquals(400, call("GET", "/api/jobs?since=yesterday", null).statusCode());
     }
 }

@@ -4,6 +4,7 @@ import dev.dreamdrop.api.TrainingStatus;
 import dev.dreamdrop.config.Backoff;
 import dev.dreamdrop.retention.Erasure;
 import dev.dreamdrop.retention.Erasures;
+import dev.dreamdrop.retention.JobPhotos;
 import dev.dreamdrop.mail.MailOutbox;
 import dev.dreamdrop.mail.MailSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,7 +14,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import javax.sql.DataSource;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -375,5 +381,98 @@ abstract class JournalTest {
 
         erasures.request(ended.id(), Erasures.EVERYTHING);
         assertEquals(Erasures.EVERYTHING, erasures.of(ended.id()).orElseThrow().scope(), "widened by an operator");
+    }
+
+    @Test
+    void pagesOfJobsAreNewestFirstAndTheirCursorsMissAndRepeatNone() {
+        List<String> claimed = new ArrayList<>();
+        for (String name : List.of("alex-1", "alex-2", "al%x", "bo", "alex-3")) {
+            claimed.add(journal.claim("folder", name, "fp-" + name).orElseThrow().id());
+        }
+        journal.fail(claimed.get(3), TrainingStatus.REJECTED, "intake", "no photos");
+
+        List<String> walked = new ArrayList<>();
+        JobQuery.Cursor before = null;
+        do {
+            List<Job> page = journal.jobs(new JobQuery(List.of(), false, null, null, before, 2));
+            page.forEach(job -> walked.add(job.id()));
+            before = page.size() == 2 ? JobQuery.Cursor.decode(JobQuery.Cursor.after(page.get(1)).encode()) : null;
+        } while (before != null);
+        assertEquals(5, walked.size(), "each job once: " + walked);
+        assertEquals(claimed.get(4), walked.get(0), "newest first");
+
+        assertEquals(List.of(claimed.get(3)), ids(journal.jobs(new JobQuery(List.of("rejected"), false, null, null,
+                null, 50))));
+        assertEquals(4, journal.jobs(new JobQuery(List.of(), true, null, null, null, 50)).size(), "running: not ended");
+        assertEquals(3, journal.jobs(new JobQuery(List.of(), false, "alex", null, null, 50)).size());
+        assertEquals(List.of(claimed.get(2)), ids(journal.jobs(new JobQuery(List.of(), false, "al%", null, null, 50))),
+                "a % in the prefix is a %");
+        assertEquals(List.of(), journal.jobs(new JobQuery(List.of(), false, null, Instant.now().plusSeconds(60), null,
+                50)));
+    }
+
+    private static List<String> ids(List<Job> jobs) {
+        return jobs.stream().map(Job::id).toList();
+    }
+
+    /**
+     * The queries of the hot paths (an inbox scan, a webhook, the status router, the poller, the operator view, the
+     * retention and erasure timers) are each served by an index: the database's own plan of the SQL the code runs,
+     * with PostgreSQL told to avoid sequential scans wherever an index could serve (its tables here are small).
+     */
+    @Test
+    void everyHotPathQueryIsServedByAnIndex() throws Exception {
+        RecordedQueries recorded = new RecordedQueries();
+        DataSource recording = recorded.recording(pool);
+        Journal journaled = new Journal(recording, "replica-a");
+        Job job = journaled.claim("s3", "alex", "fp").orElseThrow();
+        journaled.markSubmitted(job.id(), "T1", "deploying_gpu", "");
+        journaled.isActive("s3", "alex");
+        journaled.unfinishedMove("s3", "alex");
+        journaled.latestJob("s3", "alex");
+        journaled.findByWebhookToken(job.webhookToken());
+        journaled.findByImageToken(job.imageToken());
+        journaled.record(job.id(), "training_started", "webhook", "");
+        journaled.events(job.id());
+        journaled.thumbnails(job.id());
+        journaled.unfinishedTrainings();
+        journaled.jobs(new JobQuery(List.of(), false, null, null, null, 51));
+        journaled.jobs(new JobQuery(List.of(), true, null, null, null, 51));
+        journaled.jobs(new JobQuery(List.of(), false, null, null, JobQuery.Cursor.after(job), 51));
+        new StatusOutbox(recording, new Reservations("replica-a", Duration.ofSeconds(30)),
+                new Backoff(Duration.ofMillis(300), Duration.ofSeconds(1)), Duration.ofHours(1)).reserveDue();
+        new JobPhotos(recording, "replica-a").due(Duration.ofDays(30));
+        Erasures erasures = new Erasures(recording, journaled, new Reservations("replica-a", Duration.ofSeconds(30)),
+                id -> 0, 2, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        erasures.due();
+        erasures.ofJobs(List.of(job.id()));
+
+        boolean postgres = !databaseUrl().startsWith("jdbc:h2:");
+        List<String> scans = new ArrayList<>();
+        try (Connection c = pool.getConnection()) {
+            if (postgres) {
+                try (Statement settings = c.createStatement()) {
+                    settings.execute("SET enable_seqscan = off");
+                }
+            }
+            for (RecordedQueries.Query query : new java.util.LinkedHashSet<>(recorded.queries())) {
+                StringBuilder plan = new StringBuilder();
+                try (PreparedStatement explain = c.prepareStatement("EXPLAIN " + query.sql())) {
+                    for (int i = 0; i < query.parameters().size(); i++) {
+                        explain.setObject(i + 1, query.parameters().get(i));
+                    }
+                    try (ResultSet rs = explain.executeQuery()) {
+                        while (rs.next()) {
+                            plan.append(rs.getString(1)).append('\n');
+                        }
+                    }
+                }
+                if (plan.toString().contains("tableScan") || plan.toString().contains("Seq Scan")) {
+                    scans.add(query.sql() + "\n" + plan);
+                }
+            }
+        }
+        assertTrue(recorded.queries().size() > 15, "the hot paths ran their queries");
+        assertEquals(List.of(), scans, "queries that scan a whole table");
     }
 }
