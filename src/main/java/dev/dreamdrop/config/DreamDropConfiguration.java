@@ -158,6 +158,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
             hostings.add(s3Hosting);
         }
         SetSources setSources = new SetSources(sources);
+        S3EventsConfiguration.configure(context, settings, s3, s3Inbox != null && intake.contains(S3Inbox.SOURCE));
 
         ImagePreparer preparer = new ImagePreparer(settings.integer("dreamdrop.images.min-side"),
                 settings.longValue("dreamdrop.images.max-pixels"), settings.decimal("dreamdrop.images.jpeg-quality"),
@@ -356,6 +357,10 @@ public class DreamDropConfiguration implements CamelConfiguration {
             return List.of();
         }
 
+        public List<String> claimAnnounced(Object notification) {
+            return List.of();
+        }
+
         public void write(Object change) {
             throw new IllegalStateException("S3 is not in use; dreamdrop.storage.sink=s3 needs dreamdrop.s3.bucket");
         }
@@ -512,7 +517,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
     }
 
     /** Ties a resource's shutdown to the Camel context's, so that stopping DreamDrop releases it. */
-    private static void stopWith(CamelContext context, Runnable stop) {
+    static void stopWith(CamelContext context, Runnable stop) {
         try {
             context.addService(new ServiceSupport() {
                 @Override

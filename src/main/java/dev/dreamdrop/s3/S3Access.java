@@ -10,6 +10,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -53,6 +54,19 @@ public class S3Access implements AutoCloseable {
         }
         this.client = clientBuilder.build();
         this.presigner = presignerBuilder.build();
+    }
+
+    /**
+     * A client of the SQS queue that receives the bucket's event notifications, with the bucket's region and
+     * credentials; {@code endpoint} an SQS-compatible server, or null for AWS.
+     */
+    public SqsClient sqsClient(String endpoint, Duration timeout) {
+        var builder = SqsClient.builder().region(Region.of(settings.region())).credentialsProvider(credentials)
+                .overrideConfiguration(o -> o.apiCallTimeout(timeout.plusSeconds(25)));
+        if (endpoint != null) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        return builder.build();
     }
 
     public S3Settings settings() {

@@ -1,5 +1,6 @@
 package dev.dreamdrop.s3;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dreamdrop.api.TrainingStatus;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -115,31 +118,60 @@ public class S3Inbox implements SetSource {
             }
         }
         for (Map.Entry<String, List<S3Object>> set : sets.entrySet()) {
-            String name = set.getKey();
-            String setPrefix = settings.inboxPrefix() + name + "/";
-            if (!isSafeName(name)) {
-                continue;
-            }
-            if (!S3Objects.isLiteral(name)) {
-                warnOnce(setPrefix, "Set {} in the S3 inbox is not taken: its name contains ${, which Camel's S3"
-                        + " component would read as an expression; upload it under another name", name);
-                continue;
-            }
-            if (set.getValue().stream().noneMatch(object -> object.key().equals(setPrefix + "READY"))
-                    || journal.isActive(SOURCE, name)) {
-                continue;
-            }
-            Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
-            if (earlier != null) {
-                finishMove(earlier);
-                continue;
-            }
-            journal.claim(SOURCE, name, fingerprint(set.getValue())).ifPresent(job -> {
-                LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
-                jobIds.add(job.id());
-            });
+            claimIfReady(set.getKey(), set.getValue()).ifPresent(jobIds::add);
         }
         return jobIds;
+    }
+
+    /**
+     * Claims the sets whose READY an S3 event notification announces (the JSON AWS sends to SQS: {@code Records},
+     * each with its bucket and URL-encoded key), at once: one listing of each such set. Other objects, other buckets
+     * and S3's test event are ignored. Returns the ids of the jobs to prepare and submit.
+     */
+    public synchronized List<String> claimAnnounced(JsonNode notification) {
+        List<String> jobIds = new ArrayList<>();
+        if (!enabled) {
+            return jobIds;
+        }
+        for (JsonNode record : notification.path("Records")) {
+            String key = URLDecoder.decode(record.path("s3").path("object").path("key").asText(), StandardCharsets.UTF_8);
+            boolean created = record.path("eventName").asText().startsWith("ObjectCreated:");
+            if (!created || !settings.bucket().equals(record.path("s3").path("bucket").path("name").asText())
+                    || !key.startsWith(settings.inboxPrefix()) || !key.endsWith("/READY")) {
+                continue;
+            }
+            String name = key.substring(settings.inboxPrefix().length(), key.length() - "/READY".length());
+            if (isSafeName(name)) {
+                claimIfReady(name, s3.list(settings.inboxPrefix() + name + "/")).ifPresent(jobIds::add);
+            }
+        }
+        return jobIds;
+    }
+
+    /** Claims the set if it has its READY and no job holds it; finishes its move if one was cut short. */
+    private Optional<String> claimIfReady(String name, List<S3Object> setObjects) {
+        String setPrefix = settings.inboxPrefix() + name + "/";
+        if (!isSafeName(name)) {
+            return Optional.empty();
+        }
+        if (!S3Objects.isLiteral(name)) {
+            warnOnce(setPrefix, "Set {} in the S3 inbox is not taken: its name contains ${, which Camel's S3"
+                    + " component would read as an expression; upload it under another name", name);
+            return Optional.empty();
+        }
+        if (setObjects.stream().noneMatch(object -> object.key().equals(setPrefix + "READY"))
+                || journal.isActive(SOURCE, name)) {
+            return Optional.empty();
+        }
+        Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
+        if (earlier != null) {
+            finishMove(earlier);
+            return Optional.empty();
+        }
+        return journal.claim(SOURCE, name, fingerprint(setObjects)).map(job -> {
+            LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
+            return job.id();
+        });
     }
 
     /** Downloads the set's own objects (direct children of its prefix) once, into a folder of its own. */
