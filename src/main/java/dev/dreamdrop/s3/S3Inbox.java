@@ -33,7 +33,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Sets uploaded to a bucket: {@code <inbox-prefix><set>/} with photos and an optional manifest, ready once a
@@ -105,20 +104,16 @@ public class S3Inbox implements SetSource {
     /**
      * One listing of the whole inbox, every page of it, tells each set's objects, READY among them: a set still being
      * uploaded costs nothing more, neither a request nor a journal query. Only a set with its READY is looked up in
-     * the journal (a set whose move was cut short still has its READY: it moves last).
+     * the journal, and listed again when no job holds it (a set whose move was cut short still has its READY: it
+     * moves last).
      */
     private List<String> scan() {
         List<String> jobIds = new ArrayList<>();
-        Map<String, List<S3Object>> sets = new TreeMap<>();
         for (S3Object object : s3.list(settings.inboxPrefix())) {
             String key = object.key().substring(settings.inboxPrefix().length());
-            int slash = key.indexOf('/');
-            if (slash > 0) {
-                sets.computeIfAbsent(key.substring(0, slash), name -> new ArrayList<>()).add(object);
+            if (key.endsWith("/READY") && key.indexOf('/') == key.length() - "/READY".length()) {
+                claimIfReady(key.substring(0, key.indexOf('/'))).ifPresent(jobIds::add);
             }
-        }
-        for (Map.Entry<String, List<S3Object>> set : sets.entrySet()) {
-            claimIfReady(set.getKey(), set.getValue()).ifPresent(jobIds::add);
         }
         return jobIds;
     }
@@ -140,16 +135,19 @@ public class S3Inbox implements SetSource {
                     || !key.startsWith(settings.inboxPrefix()) || !key.endsWith("/READY")) {
                 continue;
             }
-            String name = key.substring(settings.inboxPrefix().length(), key.length() - "/READY".length());
-            if (isSafeName(name)) {
-                claimIfReady(name, s3.list(settings.inboxPrefix() + name + "/")).ifPresent(jobIds::add);
-            }
+            claimIfReady(key.substring(settings.inboxPrefix().length(), key.length() - "/READY".length()))
+                    .ifPresent(jobIds::add);
         }
         return jobIds;
     }
 
-    /** Claims the set if it has its READY and no job holds it; finishes its move if one was cut short. */
-    private Optional<String> claimIfReady(String name, List<S3Object> setObjects) {
+    /**
+     * Claims the set if it has its READY and no job holds it; finishes its move if one was cut short. Its objects are
+     * listed afresh: since the inbox's listing (or the event), another replica may have taken the set and moved it
+     * on, and a listing of it from before that must not bring it in again. For the same reason the very upload
+     * a job was made of (its objects' fingerprint) is never claimed twice.
+     */
+    private Optional<String> claimIfReady(String name) {
         String setPrefix = settings.inboxPrefix() + name + "/";
         if (!isSafeName(name)) {
             return Optional.empty();
@@ -159,8 +157,11 @@ public class S3Inbox implements SetSource {
                     + " component would read as an expression; upload it under another name", name);
             return Optional.empty();
         }
-        if (setObjects.stream().noneMatch(object -> object.key().equals(setPrefix + "READY"))
-                || journal.isActive(SOURCE, name)) {
+        if (journal.isActive(SOURCE, name)) {
+            return Optional.empty();
+        }
+        List<S3Object> setObjects = s3.list(setPrefix);
+        if (setObjects.stream().noneMatch(object -> object.key().equals(setPrefix + "READY"))) {
             return Optional.empty();
         }
         Job earlier = journal.unfinishedMove(SOURCE, name).orElse(null);
@@ -168,7 +169,11 @@ public class S3Inbox implements SetSource {
             finishMove(earlier);
             return Optional.empty();
         }
-        return journal.claim(SOURCE, name, fingerprint(setObjects)).map(job -> {
+        String fingerprint = fingerprint(setObjects);
+        if (journal.latestJob(SOURCE, name).filter(job -> job.fingerprint().equals(fingerprint)).isPresent()) {
+            return Optional.empty();
+        }
+        return journal.claim(SOURCE, name, fingerprint).map(job -> {
             LOG.info("Set {} claimed from s3://{}/{} as job {}", name, settings.bucket(), setPrefix, job.id());
             return job.id();
         });

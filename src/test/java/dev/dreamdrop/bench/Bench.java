@@ -43,8 +43,9 @@ public final class Bench {
         Report report = new Report();
         System.out.println("figure / DreamDrop / reference / ratio / target");
 
-        List<String> only = Arrays.asList(option(options, "--only", "images,faces,intake,webhooks,start-up")
-                .split(","));
+        // the smoke run leaves out the scale figures: minutes of waiting sets and journals, nothing the others lack
+        List<String> only = Arrays.asList(option(options, "--only", "images,faces,intake,webhooks,start-up"
+                + (smoke ? "" : ",scale")).split(","));
         if (only.contains("images")) {
             ImageBench images = new ImageBench(work, smoke ? 1 : 3, smoke ? 1000 : 4000, smoke ? 750 : 3000, report);
             images.run(images.makePhotos(sources), sourceNote);
@@ -64,6 +65,10 @@ public final class Bench {
                     .stream().filter(photo -> photo.toString().endsWith("-baseline.jpg")).toList();
             new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report, beforeTree).run(jpegs,
                     faces);
+        }
+        if (only.contains("scale")) {
+            new ScaleBench(work, Duration.ofSeconds(smoke ? 6 : 30), smoke ? new int[] {0, 20} : new int[] {0, 100, 1000},
+                    smoke ? 50 : 5000, report, beforeTree).run();
         }
         if (only.contains("webhooks")) {
             new WebhookBench(work, smoke ? 1 : 3, smoke ? 1 : 10, report, folderOption(options, "--webhooks-before"))

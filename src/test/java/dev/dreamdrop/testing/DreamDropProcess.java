@@ -197,6 +197,14 @@ public final class DreamDropProcess implements AutoCloseable {
         throw new IllegalStateException(field + " not in /proc/" + process.pid() + "/status");
     }
 
+    /** CPU time the process has used so far (user and system), in seconds. */
+    public double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second on Linux)
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    }
+
     /** The largest heap in use before any collection, from the GC log: the peak heap, in MB. */
     public double peakHeapMb() throws IOException {
         double peak = 0;

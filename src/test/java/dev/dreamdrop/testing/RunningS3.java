@@ -52,14 +52,16 @@ public final class RunningS3 implements AutoCloseable {
         BlobStore memory = BlobStores.create("transient", new Properties());
         store = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class},
                 (self, method, arguments) -> {
-                    // capability questions S3Proxy asks itself are not requests
-                    if (!method.getName().startsWith("supports")) {
-                        operations.add(Operation.of(method.getName(), arguments));
-                    }
+                    long started = System.nanoTime();
                     try {
                         return method.invoke(memory, arguments);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
+                    } finally {
+                        // capability questions S3Proxy asks itself are not requests
+                        if (!method.getName().startsWith("supports")) {
+                            operations.add(Operation.of(method.getName(), arguments, started));
+                        }
                     }
                 });
         start();
@@ -74,14 +76,16 @@ public final class RunningS3 implements AutoCloseable {
 
     /**
      * An operation of the store: a listing ({@code list}, with its prefix, and whether it is a listing's first page),
-     * a HEAD ({@code blobMetadata...}), a GET ({@code getBlob}), a PUT ({@code putBlob})...
+     * a HEAD ({@code blobMetadata...}), a GET ({@code getBlob}), a PUT ({@code putBlob})...; when it began and
+     * ended ({@link System#nanoTime()}).
      */
-    public record Operation(String name, String prefix, boolean firstPage) {
-        static Operation of(String name, Object[] arguments) {
+    public record Operation(String name, String prefix, boolean firstPage, long startNanos, long endNanos) {
+        static Operation of(String name, Object[] arguments, long started) {
             if (arguments != null && arguments.length == 1 && arguments[0] instanceof ListObjectsV2Request listing) {
-                return new Operation(name, listing.prefix(), listing.continuationToken() == null);
+                return new Operation(name, listing.prefix(), listing.continuationToken() == null, started,
+                        System.nanoTime());
             }
-            return new Operation(name, null, false);
+            return new Operation(name, null, false, started, System.nanoTime());
         }
 
         public boolean isListingOf(String listed) {
