@@ -34,6 +34,7 @@ import java.util.UUID;
 final class ScaleBench {
 
     private static final Duration POLL = Duration.ofSeconds(5);
+    private static final Duration SETTLE = Duration.ofSeconds(20);
 
     private final Path work;
     private final Duration window;
@@ -103,7 +104,8 @@ final class ScaleBench {
             fillJournal(tree, data, sandbox, settings, journalJobs);
             try (DreamDropProcess dreamDrop = start(tree, data, sandbox, settings)) {
                 dreamDrop.awaitReady(Duration.ofSeconds(60));
-                Thread.sleep(POLL.toMillis());
+                // past the start-up's own work (the compiler's most of all), which is not what a scan costs
+                Thread.sleep(SETTLE.toMillis());
                 s3.forgetOperations();
                 double cpu = dreamDrop.cpuSeconds();
                 long started = System.nanoTime();

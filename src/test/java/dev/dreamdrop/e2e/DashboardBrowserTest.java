@@ -1,11 +1,14 @@
 package dev.dreamdrop.e2e;
 
 import dev.dreamdrop.sandbox.TrainingApiSandbox;
+import dev.dreamdrop.operate.OperatorApi;
 import dev.dreamdrop.testing.RequiredTools;
 import dev.dreamdrop.testing.RunningDreamDrop;
+import dev.dreamdrop.testing.TestPhotos;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -14,11 +17,13 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
+import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -29,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The dashboard in a real headless browser (Debian's chromium and chromedriver): the progress bar moves as the
- * training advances, and the cancel button cancels. Writes target/dashboard.png.
+ * training advances, and the cancel button cancels. Writes target/dashboard.png. A journal longer than a page shows
+ * one page and loads only its rows' thumbnails; the rest comes on demand.
  */
 class DashboardBrowserTest {
 
@@ -122,6 +128,43 @@ class DashboardBrowserTest {
     }
 
     /** The page redraws itself every 2 s: an element found just before may be gone, so try again. */
+    @Test
+    void aLongJournalShowsOnePageWithItsThumbnailsAndTheRestOnDemand() throws Exception {
+        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
+                "/usr/bin/chromedriver", "chromium-driver"));
+        try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
+             RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox)) {
+            // 60 sets of two photos each, as earlier runs left them: more than a page
+            byte[] thumbnail = TestPhotos.jpegBytes(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), false);
+            for (int i = 0; i < 60; i++) {
+                String id = dreamDrop.journal().claim("folder", String.format("earlier-%02d", i), "fp" + i)
+                        .orElseThrow().id();
+                dreamDrop.journal().markSubmitting(id, 2, "/api/v3/fine_tune", "{}");
+                dreamDrop.journal().markSubmitted(id, "T" + i, "model_ready", "");
+                dreamDrop.journal().storeThumbnails(id, List.of(thumbnail, thumbnail));
+            }
+
+            WebDriver browser = chromium();
+            try {
+                browser.get(dreamDrop.managementUrl() + "/dashboard");
+                By rows = By.cssSelector("tr[data-job]");
+                await().ignoreExceptions().atMost(Duration.ofSeconds(15)).until(() -> browser.findElements(rows).size()
+                        == OperatorApi.PAGE);
+                Thread.sleep(2_500);
+                long thumbnails = (Long) ((JavascriptExecutor) browser).executeScript("return new Set(performance"
+                        + ".getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/thumbnails/'))).size");
+                assertEquals(2 * OperatorApi.PAGE, thumbnails, "the thumbnails of the rows shown, and no other");
+
+                browser.findElement(By.id("more")).click();
+                await().ignoreExceptions().atMost(Duration.ofSeconds(10)).until(() -> browser.findElements(rows).size()
+                        == 60);
+                assertTrue(!browser.findElement(By.id("more")).isDisplayed(), "nothing older");
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
     private static <T> T stable(Supplier<T> read) {
         for (int attempt = 1; ; attempt++) {
             try {
