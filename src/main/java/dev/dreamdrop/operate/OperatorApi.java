@@ -173,9 +173,7 @@ public class OperatorApi {
                     + " erase it once it has a training or was rejected");
         }
         Erasures.State erasure = erasures.request(jobId, Erasures.EVERYTHING);
-        if (erasure.state().equals("pending") && erasure.attempts() == 0 && erasure.stepsDone().isEmpty()) {
-            LOG.info("Set {} (job {}) to be erased, asked for by an operator", job.setName(), job.id());
-        }
+        LOG.info("Erasure of set {} (job {}) asked for by an operator: {}", job.setName(), job.id(), erasure.state());
         ObjectNode body = json.createObjectNode().put("job_id", jobId);
         body.set("erasure", erasure.toJson());
         return new Answer(erasure.isDone() ? 200 : 202, body);
