@@ -5,6 +5,7 @@ import dev.dreamdrop.journal.StatusChange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,12 +47,17 @@ public class FolderResults {
         documents.removeEarlierJobsFiles(jobId, this::remove);
     }
 
-    /** See {@link ResultsDocuments#removeJob}: the set's folder keeps its {@code jobs/}. */
+    /**
+     * See {@link ResultsDocuments#removeJob}: the set's folder keeps its {@code jobs/}, and goes too when nothing is
+     * left in it.
+     */
     public void removeJob(String jobId) {
         documents.removeJob(jobId, folder -> {
             Path dir = dirOf(folder);
             if (folder.jobFolder() != null || !Files.isDirectory(dir)) {
                 LocalFiles.deleteTree(dir);
+                deleteIfEmpty(dir.getParent());
+                deleteIfEmpty(dir.getParent().getParent());
                 return;
             }
             try (Stream<Path> entries = Files.list(dir)) {
@@ -60,6 +66,7 @@ public class FolderResults {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot remove the results of set " + folder.setName(), e);
             }
+            deleteIfEmpty(dir);
         });
     }
 
@@ -84,6 +91,16 @@ public class FolderResults {
             Files.deleteIfExists(dirOf(folder).resolve(path));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + path + " from the results of set " + folder.setName(), e);
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException stays) {
+            // another job's results are there
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
         }
     }
 
