@@ -5,6 +5,7 @@ import dev.dreamdrop.operate.OperatorApi;
 import dev.dreamdrop.testing.RequiredTools;
 import dev.dreamdrop.testing.RunningDreamDrop;
 import dev.dreamdrop.testing.TestPhotos;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -39,13 +40,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DashboardBrowserTest {
 
+    @BeforeEach
+    void needsChromium() {
+        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
+                "/usr/bin/chromedriver", "chromium-driver"));
+    }
+
     @TempDir
     Path data;
 
     @Test
     void theProgressBarMovesAndCancelWorks() throws Exception {
-        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
-                "/usr/bin/chromedriver", "chromium-driver"));
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
              RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox)) {
             dreamDrop.dropSet("portrait-of-ada", 4, "instance_prompt: photo of sks person\n");
@@ -97,8 +102,6 @@ class DashboardBrowserTest {
 
     @Test
     void aReadyModelShowsItsSamplePicturesOnItsRow() throws Exception {
-        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
-                "/usr/bin/chromedriver", "chromium-driver"));
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY),
                 Duration.ofMillis(50));
              RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox, Map.of("dreamdrop.samples.count", "4"))) {
@@ -130,8 +133,6 @@ class DashboardBrowserTest {
     /** The page redraws itself every 2 s: an element found just before may be gone, so try again. */
     @Test
     void aLongJournalShowsOnePageWithItsThumbnailsAndTheRestOnDemand() throws Exception {
-        RequiredTools.assumeInstalled("the dashboard's browser test", RequiredTools.of("/usr/bin/chromium", "chromium",
-                "/usr/bin/chromedriver", "chromium-driver"));
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), null);
              RunningDreamDrop dreamDrop = RunningDreamDrop.start(data, sandbox)) {
             // 60 sets of two photos each, as earlier runs left them: more than a page
