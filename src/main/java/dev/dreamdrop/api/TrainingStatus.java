@@ -41,7 +41,10 @@ public final class TrainingStatus {
             "training_started", "training_success", "trained_model_compressing", "trained_model_uploading",
             "trained_model_uploaded", "deploying_model", MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
 
-    private static final Set<String> TERMINAL = Set.of(MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
+    /** The statuses a training ends in (a rejected set's too): final, and what the retentions and clean-ups wait for. */
+    public static final List<String> ENDED = List.of(MODEL_READY, FAILED, CANCELLED, TIMED_OUT, REJECTED);
+
+    private static final Set<String> TERMINAL = Set.copyOf(ENDED);
 
     /**
      * Every status a job can have before its training ended. A job only ever has a status of {@link #ALL} (unknown

@@ -18,7 +18,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -249,12 +248,8 @@ public class Journal {
     public List<Job> unfinishedTrainings() {
         List<String> training = TrainingStatus.UNFINISHED.stream().filter(status -> !status.equals(TrainingStatus.CLAIMED)
                 && !status.equals(TrainingStatus.SUBMITTING)).toList();
-        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN (" + placeholders(training.size())
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN (" + Sql.placeholders(training.size())
                 + ") ORDER BY created_at", training.toArray());
-    }
-
-    private static String placeholders(int count) {
-        return String.join(", ", Collections.nCopies(count, "?"));
     }
 
     /** The newest job made from a set of this name and source. */
@@ -272,7 +267,7 @@ public class Journal {
         List<Object> parameters = new ArrayList<>();
         List<String> statuses = query.running() ? TrainingStatus.UNFINISHED : query.statuses();
         if (statuses != null && !statuses.isEmpty()) {
-            sql.append(" AND status IN (").append(placeholders(statuses.size())).append(")");
+            sql.append(" AND status IN (").append(Sql.placeholders(statuses.size())).append(")");
             parameters.addAll(statuses);
         }
         if (query.setPrefix() != null && !query.setPrefix().isEmpty()) {

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -37,6 +38,11 @@ public final class Sql {
             throw new JournalException("cannot count the rows of " + table, e);
         }
         return counts;
+    }
+
+    /** {@code ?, ?, ?}: the parameters of an {@code IN} list of {@code count} values. */
+    public static String placeholders(int count) {
+        return String.join(", ", Collections.nCopies(count, "?"));
     }
 
     public static void bind(PreparedStatement statement, Object... parameters) throws SQLException {

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,13 +121,14 @@ public class Erasures {
     public int requestResultsEndedBefore(Instant endedBefore) {
         Instant now = Instant.now();
         try {
+            List<Object> parameters = new ArrayList<>(List.of(RESULTS, Timestamp.from(now), Timestamp.from(now)));
+            parameters.addAll(TrainingStatus.ENDED);
+            parameters.add(Timestamp.from(endedBefore));
             return Sql.update(dataSource, "the erasures of results past their retention", "INSERT INTO erasures"
                     + " (job_id, scope, state, next_attempt_at, requested_at) SELECT j.id, ?, 'pending', ?, ? FROM jobs j"
-                    + " WHERE j.status IN (?, ?, ?, ?, ?) AND j.updated_at < ? AND NOT EXISTS (SELECT 1 FROM erasures e"
-                    + " WHERE e.job_id = j.id) ORDER BY j.updated_at FETCH FIRST 100 ROWS ONLY", RESULTS,
-                    Timestamp.from(now), Timestamp.from(now), TrainingStatus.MODEL_READY, TrainingStatus.FAILED,
-                    TrainingStatus.CANCELLED, TrainingStatus.TIMED_OUT, TrainingStatus.REJECTED,
-                    Timestamp.from(endedBefore));
+                    + " WHERE j.status IN (" + Sql.placeholders(TrainingStatus.ENDED.size()) + ") AND j.updated_at < ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.job_id = j.id) ORDER BY j.updated_at"
+                    + " FETCH FIRST 100 ROWS ONLY", parameters.toArray());
         } catch (JournalException e) {
             // another replica asked for some of the same at the same moment: the next run takes the rest
             LOG.debug("Results past their retention asked for by two replicas at once", e);
@@ -154,7 +154,7 @@ public class Erasures {
         try (Connection c = dataSource.getConnection();
              PreparedStatement q = c.prepareStatement("SELECT job_id, scope, state, steps_done, attempts, last_error,"
                      + " deleted, requested_at, done_at FROM erasures WHERE job_id IN ("
-                     + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")")) {
+                     + Sql.placeholders(jobIds.size()) + ")")) {
             Sql.bind(q, jobIds.toArray());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {

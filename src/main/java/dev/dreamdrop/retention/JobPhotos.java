@@ -81,12 +81,13 @@ public class JobPhotos {
         List<Kept> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement q = c.prepareStatement("SELECT p.job_id, p.location FROM job_photos p JOIN jobs j ON"
-                     + " j.id = p.job_id WHERE p.deleted_at IS NULL AND j.status IN (?, ?, ?, ?, ?) AND j.updated_at < ?"
+                     + " j.id = p.job_id WHERE p.deleted_at IS NULL AND j.status IN ("
+                     + Sql.placeholders(TrainingStatus.ENDED.size()) + ") AND j.updated_at < ?"
                      + " AND (p.reserved_until IS NULL OR p.reserved_until < ?) ORDER BY j.updated_at"
                      + " FETCH FIRST 50 ROWS ONLY")) {
-            Sql.bind(q, TrainingStatus.MODEL_READY, TrainingStatus.FAILED, TrainingStatus.CANCELLED,
-                    TrainingStatus.TIMED_OUT, TrainingStatus.REJECTED, Timestamp.from(now.minus(retention)),
-                    Timestamp.from(now));
+            List<Object> parameters = new ArrayList<>(TrainingStatus.ENDED);
+            parameters.addAll(List.of(Timestamp.from(now.minus(retention)), Timestamp.from(now)));
+            Sql.bind(q, parameters.toArray());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     due.add(new Kept(rs.getString(1), rs.getString(2)));

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -293,10 +292,9 @@ public class SampleStore {
         if (jobIds.isEmpty()) {
             return Map.of();
         }
-        String placeholders = String.join(", ", Collections.nCopies(jobIds.size(), "?"));
         Map<String, List<Sample>> byJob = new LinkedHashMap<>();
         for (Sample sample : query("SELECT " + COLUMNS + " FROM samples s JOIN jobs j ON j.id = s.job_id WHERE"
-                + " s.job_id IN (" + placeholders + ") ORDER BY s.job_id, s.ordinal", jobIds.toArray())) {
+                + " s.job_id IN (" + Sql.placeholders(jobIds.size()) + ") ORDER BY s.job_id, s.ordinal", jobIds.toArray())) {
             byJob.computeIfAbsent(sample.jobId(), id -> new ArrayList<>()).add(sample);
         }
         return byJob;

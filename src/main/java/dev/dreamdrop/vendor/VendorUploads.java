@@ -100,11 +100,11 @@ public class VendorUploads {
      */
     public List<Upload> dueForDeletion() {
         Instant now = Instant.now();
-        List<Object> parameters = new ArrayList<>(List.of(TrainingStatus.MODEL_READY, TrainingStatus.FAILED,
-                TrainingStatus.CANCELLED, TrainingStatus.TIMED_OUT, TrainingStatus.REJECTED));
+        List<Object> parameters = new ArrayList<>(TrainingStatus.ENDED);
         parameters.addAll(reservations.dueParameters(now));
         List<Upload> due = query("SELECT u.id, u.job_id, u.photo, u.link, u.request_id, u.attempts FROM vendor_uploads"
-                + " u JOIN jobs j ON j.id = u.job_id WHERE j.status IN (?, ?, ?, ?, ?) AND " + Reservations.due("u")
+                + " u JOIN jobs j ON j.id = u.job_id WHERE j.status IN (" + Sql.placeholders(TrainingStatus.ENDED.size())
+                + ") AND " + Reservations.due("u")
                 + " ORDER BY u.id FETCH FIRST 50 ROWS ONLY", parameters.toArray());
         return due.stream().filter(upload -> reserve(upload.id(), now)).toList();
     }
