@@ -32,17 +32,20 @@ public final class ContactSheet {
     private ContactSheet() {
     }
 
-    /** One crop sent, at the sheet's size, its file name, and whether the photo check warned about it. */
+    /** One crop sent, at the sheet's size ({@link #shrink}), its file name, and whether the photo check warned about it. */
     public record Tile(BufferedImage crop, String file, boolean warned) {
 
-        /** A tile of a 512x512 crop, shrunk at once: a set's sheet holds a few small images, not its crops. */
-        public static Tile of(BufferedImage crop, String file, boolean warned) {
+        /**
+         * A 512x512 crop shrunk to a tile's size, as soon as it is prepared: a set's sheet holds a few small images,
+         * not its crops.
+         */
+        public static BufferedImage shrink(BufferedImage crop) {
             BufferedImage small = new BufferedImage(TILE, TILE, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = small.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
             g.drawImage(crop, 0, 0, TILE, TILE, null);
             g.dispose();
-            return new Tile(small, file, warned);
+            return small;
         }
     }
 

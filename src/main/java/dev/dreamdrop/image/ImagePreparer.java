@@ -42,6 +42,12 @@ import java.util.Locale;
 public class ImagePreparer {
 
     public static final int SIZE = 512;
+
+    static {
+        // ImageIO would write every JPEG through a temporary file first; ours are small enough for memory
+        ImageIO.setUseCache(false);
+    }
+
     /** Decoded side at most this many times the target, then halved down with bilinear steps. */
     private static final int DECODE_FACTOR = 2;
 
@@ -145,8 +151,11 @@ public class ImagePreparer {
     }
 
     /**
-     * JPEG is decoded twice at reduced scales, both cheap (libjpeg scales while decoding): small, to find the
-     * faces, then just large enough for the square at 512 pixels. Other formats are decoded once, whole.
+     * A JPEG is decoded once at a reduced scale (libjpeg scales while decoding; reading the compressed data, which
+     * every decode pays in full, is most of its cost): for a centre crop just large enough for the square at 512
+     * pixels; to be cut around a face, large enough for a square of half the photo's shorter side, which the square
+     * around the face in a portrait is larger than. Only a smaller square (a face far away) is decoded again, larger.
+     * Other formats are decoded once, whole.
      *
      * @return null when OpenCV cannot read the file
      */
@@ -155,28 +164,21 @@ public class ImagePreparer {
         int width = turned ? info.height() : info.width();
         int height = turned ? info.width() : info.height();
         boolean jpeg = "jpeg".equals(info.format());
-        Mat detection = null;
-        Mat source = null;
+        Rectangle centre = CropSquares.centre(width, height);
+        int reduction = jpeg ? reduction(crop == Crop.CENTRE ? centre.width : centre.width / 2, SIZE) : 1;
+        Mat source = OpenCvPhotos.decode(photo, reduction, orientation);
         try {
-            Rectangle square = CropSquares.centre(width, height);
-            List<Rectangle> faces = List.of();
-            int detectionReduction = 0;
-            if (crop != Crop.CENTRE) {
-                detectionReduction = jpeg ? reduction(Math.max(width, height), OpenCvPhotos.DETECTION_SIDE) : 1;
-                detection = OpenCvPhotos.decode(photo, detectionReduction, orientation);
-                if (detection == null) {
-                    return null;
-                }
-                faces = scaled(OpenCvPhotos.faces(detection), detectionReduction);
-                if (!faces.isEmpty()) {
-                    square = CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, width, height, SIZE);
-                }
+            if (source == null) {
+                return null;
             }
-            int reduction = jpeg ? reduction(square.width, SIZE) : 1;
-            if (reduction == detectionReduction) {
-                source = detection;
-                detection = null;
-            } else {
+            OpenCvPhotos.Survey survey = OpenCvPhotos.survey(source, crop != Crop.CENTRE);
+            List<Rectangle> faces = scaled(survey.faces(), reduction);
+            Rectangle square = faces.isEmpty() ? centre
+                    : CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, width, height, SIZE);
+            int needed = jpeg ? reduction(square.width, SIZE) : 1;
+            if (needed < reduction) {
+                source.close();
+                reduction = needed;
                 source = OpenCvPhotos.decode(photo, reduction, orientation);
                 if (source == null) {
                     return null;
@@ -184,11 +186,8 @@ public class ImagePreparer {
             }
             BufferedImage image = OpenCvPhotos.cropTo(source, within(source, square, reduction), SIZE);
             return new Prepared(image, square, crop == Crop.CENTRE ? -1 : faces.size(), inResult(faces, square),
-                    OpenCvPhotos.look(source));
+                    survey.look());
         } finally {
-            if (detection != null) {
-                detection.close();
-            }
             if (source != null) {
                 source.close();
             }
@@ -202,7 +201,8 @@ public class ImagePreparer {
     private static Prepared prepareHeif(Path photo, Crop crop) throws ImageProblem {
         HeicPhotos.Decoded decoded = HeicPhotos.decode(photo);
         try (Mat image = decoded.image()) {
-            List<Rectangle> faces = crop == Crop.CENTRE ? List.of() : OpenCvPhotos.faces(image);
+            OpenCvPhotos.Survey survey = OpenCvPhotos.survey(image, crop != Crop.CENTRE);
+            List<Rectangle> faces = survey.faces();
             Rectangle square = faces.isEmpty() ? CropSquares.centre(image.cols(), image.rows())
                     : CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, image.cols(), image.rows(), SIZE);
             BufferedImage result = OpenCvPhotos.cropTo(image, within(image, square, 1), SIZE);
@@ -210,7 +210,7 @@ public class ImagePreparer {
                 HeicPhotos.displayP3ToSrgb(result);
             }
             return new Prepared(result, square, crop == Crop.CENTRE ? -1 : faces.size(), inResult(faces, square),
-                    OpenCvPhotos.look(image));
+                    survey.look());
         }
     }
 

@@ -19,16 +19,33 @@ public final class PhotoMeasures {
     }
 
     /**
-     * How sharp a region is: the variance of the Laplacian of its grey levels. On a 512x512 crop, sharp photos of
-     * people measure in the hundreds; out of focus or shaken, under 10.
+     * How sharp and how bright a region of a prepared photo is.
+     *
+     * @param sharpness  the variance of the Laplacian of its grey levels: on a 512x512 crop, sharp photos of people
+     *                   measure in the hundreds; out of focus or shaken, under 10
+     * @param brightness the mean grey level, 0 (black) to 255 (white)
      */
-    public static double sharpness(BufferedImage image, Rectangle region) {
-        double[] grey = grey(image, region);
+    public record Exposure(double sharpness, double brightness) {
+    }
+
+    public static Exposure measure(BufferedImage image, Rectangle region) {
         int w = region.width;
+        int h = region.height;
+        if (image.getRaster().getNumBands() != 3) {
+            throw new IllegalArgumentException("a prepared photo has three bands, not " + image.getRaster().getNumBands());
+        }
+        // the raster's samples, red, green and blue for either layout of a prepared photo: no colour model per pixel
+        int[] rgb = image.getRaster().getPixels(region.x, region.y, w, h, (int[]) null);
+        float[] grey = new float[w * h];
+        double total = 0;
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = 0.299f * rgb[3 * i] + 0.587f * rgb[3 * i + 1] + 0.114f * rgb[3 * i + 2];
+            total += grey[i];
+        }
         double sum = 0;
         double squares = 0;
         int n = 0;
-        for (int y = 1; y < region.height - 1; y++) {
+        for (int y = 1; y < h - 1; y++) {
             for (int x = 1; x < w - 1; x++) {
                 double laplacian = grey[(y - 1) * w + x] + grey[(y + 1) * w + x] + grey[y * w + x - 1]
                         + grey[y * w + x + 1] - 4 * grey[y * w + x];
@@ -37,26 +54,8 @@ public final class PhotoMeasures {
                 n++;
             }
         }
-        if (n == 0) {
-            return 0;
-        }
-        double mean = sum / n;
-        return squares / n - mean * mean;
-    }
-
-    /** The mean grey level of a region, 0 (black) to 255 (white). */
-    public static double brightness(BufferedImage image, Rectangle region) {
-        return Arrays.stream(grey(image, region)).average().orElse(0);
-    }
-
-    private static double[] grey(BufferedImage image, Rectangle region) {
-        int[] rgb = image.getRGB(region.x, region.y, region.width, region.height, null, 0, region.width);
-        double[] grey = new double[rgb.length];
-        for (int i = 0; i < rgb.length; i++) {
-            int p = rgb[i];
-            grey[i] = 0.299 * ((p >> 16) & 0xff) + 0.587 * ((p >> 8) & 0xff) + 0.114 * (p & 0xff);
-        }
-        return grey;
+        double mean = n == 0 ? 0 : sum / n;
+        return new Exposure(n == 0 ? 0 : squares / n - mean * mean, grey.length == 0 ? 0 : total / grey.length);
     }
 
     /** A photo's look when only its crop was decoded (no OpenCV): the crop, averaged down. */

@@ -61,13 +61,14 @@ final class PhotoReport {
         Rectangle region = photo.face() != null && photo.face().width >= 16 ? photo.face()
                 : new Rectangle(0, 0, photo.image().getWidth(), photo.image().getHeight());
         String where = photo.face() != null ? "on the face" : "on the photo";
-        double sharpness = PhotoMeasures.sharpness(photo.image(), region);
+        PhotoMeasures.Exposure exposure = PhotoMeasures.measure(photo.image(), region);
+        double sharpness = exposure.sharpness();
         if (sharpness < thresholds.blurBelow()) {
             warnings.add(new PhotoWarning(file, String.format(Locale.ROOT, "looks blurred (sharpness %.0f %s, below"
                     + " %.0f): out of focus or shaken; a sharp photo teaches the model more", sharpness, where,
                     thresholds.blurBelow())));
         }
-        double brightness = PhotoMeasures.brightness(photo.image(), region);
+        double brightness = exposure.brightness();
         if (brightness < thresholds.darkBelow()) {
             warnings.add(new PhotoWarning(file, String.format(Locale.ROOT, "is too dark (brightness %.0f of 255 %s):"
                     + " details are lost in the shadows; a photo in better light helps", brightness, where)));

@@ -8,6 +8,7 @@ import dev.dreamdrop.journal.Journal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -93,19 +94,19 @@ public class SetPreparation {
         if (problems.isEmpty()) {
             ImagePreparer.Crop crop = crop(settings);
             // the photos at once, on the preparation threads; read in order, so photo k is always file k
-            List<Future<ImagePreparer.Prepared>> results = new ArrayList<>();
+            List<Future<PreparedPhoto>> results = new ArrayList<>();
             for (int i = 0; i < photos.size(); i++) {
                 Path photo = photos.get(i);
                 Path file = target.resolve(PreparedImages.fileName(i));
-                results.add(threads.submit(() -> preparer.prepare(photo, file, crop)));
+                results.add(threads.submit(() -> PreparedPhoto.of(preparer.prepare(photo, file, crop))));
             }
             for (int i = 0; i < photos.size(); i++) {
                 String name = photos.get(i).getFileName().toString();
                 try {
-                    ImagePreparer.Prepared result = outcome(results.get(i));
-                    boolean warned = report.add(name, result);
-                    thumbnails.add(ImagePreparer.thumbnail(result.image(), THUMBNAIL_SIZE));
-                    tiles.add(ContactSheet.Tile.of(result.image(), name, warned));
+                    PreparedPhoto result = outcome(results.get(i));
+                    boolean warned = report.add(name, result.photo());
+                    thumbnails.add(result.thumbnail());
+                    tiles.add(new ContactSheet.Tile(result.tile(), name, warned));
                     prepared++;
                 } catch (ImagePreparer.ImageProblem e) {
                     problems.add(SetProblem.ofFile(name, e.getMessage()));
@@ -127,8 +128,17 @@ public class SetPreparation {
         return new PreparedSet(jobId, job.setName(), settings, prepared, problems);
     }
 
+    /** A prepared photo with its thumbnail and its contact sheet's tile, made on the thread that prepared it. */
+    private record PreparedPhoto(ImagePreparer.Prepared photo, byte[] thumbnail, BufferedImage tile) {
+
+        static PreparedPhoto of(ImagePreparer.Prepared photo) throws ImagePreparer.ImageProblem {
+            return new PreparedPhoto(photo, ImagePreparer.thumbnail(photo.image(), THUMBNAIL_SIZE),
+                    ContactSheet.Tile.shrink(photo.image()));
+        }
+    }
+
     /** A photo's preparation as its thread ended it: prepared, or the problem found in it. */
-    private static ImagePreparer.Prepared outcome(Future<ImagePreparer.Prepared> result)
+    private static PreparedPhoto outcome(Future<PreparedPhoto> result)
             throws ImagePreparer.ImageProblem {
         try {
             return result.get();

@@ -59,8 +59,9 @@ public final class Bench {
         // --before REV (bench/run builds it): start-up and a set's READY to API call also of that build
         Path beforeTree = folderOption(options, "--before");
         if (only.contains("intake")) {
-            // a person set as phones take them: the shipped sample's framings of a real face, at 12 MP
-            ImageBench phonePhotos = new ImageBench(work, 0, smoke ? 1600 : 4000, smoke ? 1200 : 3000, report);
+            // a person set as phones take them: the shipped sample's framings of a real face, at 12 MP, upright as a
+            // portrait is (a landscape cut of these framings would leave the face out)
+            ImageBench phonePhotos = new ImageBench(work, 0, smoke ? 1200 : 3000, smoke ? 1600 : 4000, report);
             List<Path> faces = phonePhotos.makePhotos(sources(Path.of("samples/alex").toAbsolutePath(), smoke ? 2 : 8))
                     .stream().filter(photo -> photo.toString().endsWith("-baseline.jpg")).toList();
             new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report, beforeTree).run(jpegs,
