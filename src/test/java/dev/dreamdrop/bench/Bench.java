@@ -50,8 +50,14 @@ public final class Bench {
             ImageBench images = new ImageBench(work, smoke ? 1 : 3, smoke ? 1000 : 4000, smoke ? 750 : 3000, report);
             images.run(images.makePhotos(sources), sourceNote);
         }
+        // a person set as phones take them: the shipped sample's framings of a real face, at 12 MP, upright as a
+        // portrait is (a landscape cut of these framings would leave the face out)
+        ImageBench phonePhotos = new ImageBench(work, 0, smoke ? 1200 : 3000, smoke ? 1600 : 4000, report);
+        List<Path> faces = phonePhotos.makePhotos(sources(Path.of("samples/alex").toAbsolutePath(), smoke ? 2 : 8))
+                .stream().filter(photo -> photo.toString().endsWith("-baseline.jpg")).toList();
         if (only.contains("faces") && Files.exists(photoSource.resolve("astronaut.png"))) {
             new FaceCropBench(work, report).run(photoSource);
+            phonePhotos.faceAwarePerPhoto(faces, smoke ? 1 : 5);
         }
         ImageBench setPhotos = new ImageBench(work, 0, smoke ? 800 : 1600, smoke ? 600 : 1200, report);
         List<Path> jpegs = setPhotos.makePhotos(sources).stream()
@@ -59,11 +65,6 @@ public final class Bench {
         // --before REV (bench/run builds it): start-up and a set's READY to API call also of that build
         Path beforeTree = folderOption(options, "--before");
         if (only.contains("intake")) {
-            // a person set as phones take them: the shipped sample's framings of a real face, at 12 MP, upright as a
-            // portrait is (a landscape cut of these framings would leave the face out)
-            ImageBench phonePhotos = new ImageBench(work, 0, smoke ? 1200 : 3000, smoke ? 1600 : 4000, report);
-            List<Path> faces = phonePhotos.makePhotos(sources(Path.of("samples/alex").toAbsolutePath(), smoke ? 2 : 8))
-                    .stream().filter(photo -> photo.toString().endsWith("-baseline.jpg")).toList();
             new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report, beforeTree).run(jpegs,
                     faces);
         }

@@ -190,6 +190,46 @@ final class ImageBench {
     }
 
     /** DreamDrop's preparer in a JVM of its own: as shipped (OpenCV), or with the pure-Java decoder ("java"). */
+    /**
+     * Face-aware preparation of a person's phone photos, per photo, beside the nearest content-aware crop of
+     * vipsthumbnail ({@code --smartcrop attention}), in the same rounds. Each runs as it does by default: DreamDrop
+     * prepares the set's photos on as many threads as there are cores (dreamdrop.images.concurrency), vipsthumbnail
+     * takes the files one after another with its own threads in each. DreamDrop's square is the face's (a close
+     * crop, from a larger decode); vips's is the photo's shorter side.
+     */
+    void faceAwarePerPhoto(List<Path> photos, int rounds) throws Exception {
+        if (!RequiredTools.installed("vipsthumbnail")) {
+            return;
+        }
+        List<Timed> dreamDrop = new ArrayList<>();
+        List<Timed> vips = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            Path out = clean(work.resolve("out-faces-dreamdrop"));
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-Xmx1g", "-Dcrop=ONE_FACE", "-Dthreads=" + Runtime.getRuntime().availableProcessors(),
+                    "-cp", System.getProperty("java.class.path"), PrepareBatch.class.getName(), out.toString()));
+            photos.forEach(photo -> command.add(photo.toString()));
+            Timed process = Timed.run(command, work);
+            dreamDrop.add(new Timed(line(process.output(), "wall-seconds"), line(process.output(), "cpu-seconds"),
+                    process.maxRssKb(), process.output()));
+            List<String> attention = new ArrayList<>(List.of("vipsthumbnail", "--size", "512x512", "--smartcrop",
+                    "attention", "-o", clean(work.resolve("out-faces-vips")) + "/%s.jpg[Q=92,strip]"));
+            photos.forEach(photo -> attention.add(photo.toString()));
+            vips.add(Timed.run(attention, work));
+        }
+        double ours = Stats.median(perPhoto(dreamDrop, photos.size(), Timed::wallSeconds)) * 1000;
+        double theirs = Stats.median(perPhoto(vips, photos.size(), Timed::wallSeconds)) * 1000;
+        String label = "face-aware preparation of a person's phone photos (" + photos.size() + " of 12 MP), per photo";
+        report.add(label + ": wall time", Stats.spread(perPhoto(dreamDrop, photos.size(), t -> t.wallSeconds() * 1000),
+                        "%.0f ms"), "vipsthumbnail --smartcrop attention " + Stats.spread(perPhoto(vips, photos.size(),
+                        t -> t.wallSeconds() * 1000), "%.0f ms"), ratio(ours, theirs),
+                "1.0x of vipsthumbnail or less", ours <= theirs);
+        report.add(label + ": CPU time", Stats.spread(perPhoto(dreamDrop, photos.size(), t -> t.cpuSeconds() * 1000),
+                "%.0f ms"), "vipsthumbnail --smartcrop attention " + Stats.spread(perPhoto(vips, photos.size(),
+                t -> t.cpuSeconds() * 1000), "%.0f ms"), ratio(Stats.median(perPhoto(dreamDrop, photos.size(),
+                Timed::cpuSeconds)), Stats.median(perPhoto(vips, photos.size(), Timed::cpuSeconds))), "");
+    }
+
     private List<String> dreamDropCommand(Path out, List<Path> photos, String tool) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Ddecoder=" + ("java".equals(tool) ? "java" : "opencv"), "-cp",

@@ -54,6 +54,7 @@ final class IntakeBench {
         List<Double> latenciesBefore = new ArrayList<>();
         List<Double> personLatencies = new ArrayList<>();
         List<Double> personLatenciesBefore = new ArrayList<>();
+        List<Double> journalBytes = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             Path data = work.resolve("intake-" + round);
             LocalFiles.deleteTree(data);
@@ -82,6 +83,7 @@ final class IntakeBench {
                 personLatencies.addAll(readyToApiCall(dreamDrop, sandbox, staging, personPhotos, sets + singleDrops,
                         "person-", PERSON));
                 checkFacesFound(data.resolve("results"));
+                journalBytes.add(Files.size(data.resolve("journal.mv.db")) / (sets + 2.0 * singleDrops));
             }
             if (before != null) {
                 Path beforeData = work.resolve("intake-before-" + round);
@@ -106,6 +108,9 @@ final class IntakeBench {
         report.add(label + ": peak heap (-Xmx512m)", Stats.spread(heap, "%.0f MB"), "-", "-", "under 512 MB",
                 Stats.median(heap) < 512);
         report.add(label + ": peak RSS", Stats.spread(rss, "%.0f MB"), "-", "-", "");
+        report.add("the journal's H2 file after " + (sets + 2 * singleDrops) + " sets, each to model_ready (statuses,"
+                + " outbox, thumbnails, contact sheet): bytes per set", Stats.spread(journalBytes.stream()
+                .map(bytes -> bytes / 1024).toList(), "%.0f KB"), "-", "-", "");
         readyRow("a person set of " + personPhotos.size() + " phone photos (12 MP) with a face, on an idle system,"
                 + " READY to API call", personLatencies, personLatenciesBefore, 500);
         readyRow("a set without faces (training_type null, " + Math.min(photos.size(), 8) + " photos of 2 MP), on an"
