@@ -58,6 +58,7 @@ public final class Bench {
         if (only.contains("faces") && Files.exists(photoSource.resolve("astronaut.png"))) {
             new FaceCropBench(work, report).run(photoSource);
             phonePhotos.faceAwarePerPhoto(faces, smoke ? 1 : 5);
+            phonePhotos.heicPerPhoto(faces.subList(0, Math.min(faces.size(), 4)), smoke ? 1 : 3);
         }
         ImageBench setPhotos = new ImageBench(work, 0, smoke ? 800 : 1600, smoke ? 600 : 1200, report);
         List<Path> jpegs = setPhotos.makePhotos(sources).stream()

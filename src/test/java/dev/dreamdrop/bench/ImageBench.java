@@ -204,14 +204,7 @@ final class ImageBench {
         List<Timed> dreamDrop = new ArrayList<>();
         List<Timed> vips = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
-            Path out = clean(work.resolve("out-faces-dreamdrop"));
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-Xmx1g", "-Dcrop=ONE_FACE", "-Dthreads=" + Runtime.getRuntime().availableProcessors(),
-                    "-cp", System.getProperty("java.class.path"), PrepareBatch.class.getName(), out.toString()));
-            photos.forEach(photo -> command.add(photo.toString()));
-            Timed process = Timed.run(command, work);
-            dreamDrop.add(new Timed(line(process.output(), "wall-seconds"), line(process.output(), "cpu-seconds"),
-                    process.maxRssKb(), process.output()));
+            dreamDrop.add(preparedAsPersonSet(clean(work.resolve("out-faces-dreamdrop")), photos));
             List<String> attention = new ArrayList<>(List.of("vipsthumbnail", "--size", "512x512", "--smartcrop",
                     "attention", "-o", clean(work.resolve("out-faces-vips")) + "/%s.jpg[Q=92,strip]"));
             photos.forEach(photo -> attention.add(photo.toString()));
@@ -228,6 +221,55 @@ final class ImageBench {
                 "%.0f ms"), "vipsthumbnail --smartcrop attention " + Stats.spread(perPhoto(vips, photos.size(),
                 t -> t.cpuSeconds() * 1000), "%.0f ms"), ratio(Stats.median(perPhoto(dreamDrop, photos.size(),
                 Timed::cpuSeconds)), Stats.median(perPhoto(vips, photos.size(), Timed::cpuSeconds))), "");
+    }
+
+    /**
+     * HEIC per photo beside libheif's heif-convert (Debian libheif-examples), in the same rounds. The HEICs are made
+     * from the phone photos by heif-enc -q 80: each one HEVC image of 12 MP, not the grid of 48 tiles an iPhone
+     * writes (this heif-enc cannot write grids). DreamDrop decodes, cuts around the face and writes the 512x512
+     * JPEG, photos at once as for a set; heif-convert decodes and writes the whole photo as JPEG, one file after
+     * another.
+     */
+    void heicPerPhoto(List<Path> phonePhotos, int rounds) throws Exception {
+        if (!RequiredTools.installed("heif-enc") || !RequiredTools.installed("heif-convert")) {
+            return;
+        }
+        List<Path> heics = new ArrayList<>();
+        for (Path photo : phonePhotos) {
+            Path png = photo.resolveSibling(photo.getFileName().toString().replace("-baseline.jpg", ".png"));
+            Path heic = photo.resolveSibling(photo.getFileName().toString().replace("-baseline.jpg", ".heic"));
+            make(heic, List.of("heif-enc", "-q", "80", png.toString(), "-o", heic.toString()));
+            heics.add(heic);
+        }
+        List<Timed> dreamDrop = new ArrayList<>();
+        List<Timed> libheif = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            dreamDrop.add(preparedAsPersonSet(clean(work.resolve("out-heic-dreamdrop")), heics));
+            Path converted = clean(work.resolve("out-heic-libheif"));
+            StringBuilder script = new StringBuilder();
+            for (Path heic : heics) {
+                script.append("heif-convert -q 92 '").append(heic).append("' '")
+                        .append(converted.resolve(heic.getFileName() + ".jpg")).append("' >/dev/null && ");
+            }
+            libheif.add(Timed.run(List.of("sh", "-c", script + "true"), work));
+        }
+        String label = "HEIC of 12 MP (one HEVC image each, " + heics.size() + " photos), per photo";
+        report.add(label + ": wall time", Stats.spread(perPhoto(dreamDrop, heics.size(), t -> t.wallSeconds() * 1000),
+                        "%.0f ms"), "heif-convert (whole photo to JPEG) " + Stats.spread(perPhoto(libheif,
+                        heics.size(), t -> t.wallSeconds() * 1000), "%.0f ms"),
+                ratio(Stats.median(perPhoto(dreamDrop, heics.size(), Timed::wallSeconds)),
+                        Stats.median(perPhoto(libheif, heics.size(), Timed::wallSeconds))), "");
+    }
+
+    /** DreamDrop's preparation (PrepareBatch) as the intake prepares a person set: around the face, a photo a core. */
+    private Timed preparedAsPersonSet(Path out, List<Path> photos) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx1g", "-Dcrop=ONE_FACE", "-Dthreads=" + Runtime.getRuntime().availableProcessors(),
+                "-cp", System.getProperty("java.class.path"), PrepareBatch.class.getName(), out.toString()));
+        photos.forEach(photo -> command.add(photo.toString()));
+        Timed process = Timed.run(command, work);
+        return new Timed(line(process.output(), "wall-seconds"), line(process.output(), "cpu-seconds"),
+                process.maxRssKb(), process.output());
     }
 
     private List<String> dreamDropCommand(Path out, List<Path> photos, String tool) {
