@@ -101,7 +101,20 @@ public class ImagePreparer {
     }
 
     /** How a photo is cut: around the face of its one subject, around both faces of a couple, or at its centre. */
-    public enum Crop { CENTRE, ONE_FACE, TWO_FACES }
+    public enum Crop {
+        CENTRE(0), ONE_FACE(1), TWO_FACES(2);
+
+        private final int faces;
+
+        Crop(int faces) {
+            this.faces = faces;
+        }
+
+        /** The faces the cut is made around. */
+        int faces() {
+            return faces;
+        }
+    }
 
     /**
      * A prepared photo and what was found in it.
@@ -171,10 +184,10 @@ public class ImagePreparer {
             if (source == null) {
                 return null;
             }
-            OpenCvPhotos.Survey survey = OpenCvPhotos.survey(source, crop != Crop.CENTRE);
+            OpenCvPhotos.Survey survey = OpenCvPhotos.survey(source, crop.faces());
             List<Rectangle> faces = scaled(survey.faces(), reduction);
             Rectangle square = faces.isEmpty() ? centre
-                    : CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, width, height, SIZE);
+                    : CropSquares.around(faces, crop.faces(), width, height, SIZE);
             int needed = jpeg ? reduction(square.width, SIZE) : 1;
             if (needed < reduction) {
                 source.close();
@@ -201,10 +214,10 @@ public class ImagePreparer {
     private static Prepared prepareHeif(Path photo, Crop crop) throws ImageProblem {
         HeicPhotos.Decoded decoded = HeicPhotos.decode(photo);
         try (Mat image = decoded.image()) {
-            OpenCvPhotos.Survey survey = OpenCvPhotos.survey(image, crop != Crop.CENTRE);
+            OpenCvPhotos.Survey survey = OpenCvPhotos.survey(image, crop.faces());
             List<Rectangle> faces = survey.faces();
             Rectangle square = faces.isEmpty() ? CropSquares.centre(image.cols(), image.rows())
-                    : CropSquares.around(faces, crop == Crop.TWO_FACES ? 2 : 1, image.cols(), image.rows(), SIZE);
+                    : CropSquares.around(faces, crop.faces(), image.cols(), image.rows(), SIZE);
             BufferedImage result = OpenCvPhotos.cropTo(image, within(image, square, 1), SIZE);
             if (decoded.displayP3()) {
                 HeicPhotos.displayP3ToSrgb(result);

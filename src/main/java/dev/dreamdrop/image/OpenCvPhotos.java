@@ -157,16 +157,16 @@ final class OpenCvPhotos {
 
     /**
      * Surveys {@code image} on a copy whose longer side is at most {@link #DETECTION_SIDE}: its look, and, when
-     * {@code findFaces}, its faces in {@code image}'s coordinates. Faces are looked for first on a copy of
-     * {@link #COARSE_SIDE}, where the face of a portrait is found in a fraction of the time; only where none is found
-     * there is the larger copy searched, for a face down to {@link #MIN_FACE} pixels (a face far away, or no face at
-     * all).
+     * {@code facesWanted} is more than 0, its faces in {@code image}'s coordinates. Faces are looked for first on a
+     * copy of {@link #COARSE_SIDE}, where the face of a portrait is found in a fraction of the time; only where fewer
+     * than wanted are found there (a face far away, a couple's smaller face, no face at all) is the larger copy
+     * searched, for faces down to {@link #MIN_FACE} pixels.
      */
-    static Survey survey(Mat image, boolean findFaces) {
+    static Survey survey(Mat image, int facesWanted) {
         double scale = Math.min(1.0, (double) DETECTION_SIDE / Math.max(image.cols(), image.rows()));
         try (Mat small = scaled(image, scale)) {
             byte[] look = look(small);
-            if (!findFaces) {
+            if (facesWanted == 0) {
                 return new Survey(List.of(), look);
             }
             try (Mat gray = new Mat(); Mat coarse = scaled(small,
@@ -174,7 +174,7 @@ final class OpenCvPhotos {
                 cvtColor(coarse, gray, COLOR_BGR2GRAY);
                 List<Rectangle> faces = faces(gray, scale * coarse.cols() / small.cols(), COARSE_MIN_FACE,
                         COARSE_STEP);
-                if (faces.isEmpty()) {
+                if (faces.size() < facesWanted) {
                     cvtColor(small, gray, COLOR_BGR2GRAY);
                     faces = faces(gray, scale, MIN_FACE, STEP);
                 }

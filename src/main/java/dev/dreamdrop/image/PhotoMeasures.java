@@ -28,6 +28,7 @@ public final class PhotoMeasures {
     public record Exposure(double sharpness, double brightness) {
     }
 
+    /** Measures {@code region} of {@code image}, a prepared photo (three bands, red, green and blue). */
     public static Exposure measure(BufferedImage image, Rectangle region) {
         int w = region.width;
         int h = region.height;

@@ -69,6 +69,9 @@ public final class Bench {
             new IntakeBench(work, smoke ? 1 : 2, smoke ? 5 : 500, smoke ? 1 : 10, report, beforeTree).run(jpegs,
                     faces);
         }
+        if (only.contains("journal")) {
+            new JournalBench(work, smoke ? 2 : 10, smoke ? 3 : 500, report).run(jpegs);
+        }
         if (only.contains("scale")) {
             new ScaleBench(work, Duration.ofSeconds(smoke ? 6 : 30), smoke ? new int[] {0, 20} : new int[] {0, 100, 1000},
                     smoke ? 50 : 5000, report, beforeTree).run();

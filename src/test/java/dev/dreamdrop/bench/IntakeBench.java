@@ -181,7 +181,7 @@ final class IntakeBench {
     }
 
     /** A set folder with hard links to the photos, a manifest and READY. */
-    private static Path stage(Path staging, String name, List<Path> photos, String manifest) throws Exception {
+    static Path stage(Path staging, String name, List<Path> photos, String manifest) throws Exception {
         Path set = Files.createDirectories(staging.resolve(name));
         for (int i = 0; i < photos.size(); i++) {
             Path photo = photos.get(i);
@@ -193,7 +193,7 @@ final class IntakeBench {
         return set;
     }
 
-    private static List<RecordedRequest> awaitRequests(TrainingApiSandbox sandbox, int count, Duration timeout)
+    static List<RecordedRequest> awaitRequests(TrainingApiSandbox sandbox, int count, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (sandbox.requests(TRAINING).size() < count) {
@@ -217,7 +217,7 @@ final class IntakeBench {
     }
 
     /** Waits until no training is running any more, so that the single drops meet an idle system. */
-    private static void awaitQuiet(TrainingApiSandbox sandbox) throws InterruptedException {
+    static void awaitQuiet(TrainingApiSandbox sandbox) throws InterruptedException {
         int seen = -1;
         while (seen != sandbox.requests().size()) {
             seen = sandbox.requests().size();

@@ -77,6 +77,22 @@ class FaceCropTest {
     }
 
     @Test
+    void aCoupleWithOneFaceFarSmallerKeepsBothFaces() throws Exception {
+        // the larger face is found on the small copy searched first, the smaller one only on the larger copy
+        BufferedImage frame = background(4000, 3000);
+        Rectangle near = draw(frame, 100, 100, 5.0);
+        Rectangle far = draw(frame, 3100, 800, 1.6);
+        Path photo = dir.resolve("couple-far.jpg");
+        TestPhotos.writeJpeg(frame, photo, false);
+
+        ImagePreparer.Prepared prepared = preparer.prepare(photo, dir.resolve("out.jpg"), ImagePreparer.Crop.TWO_FACES);
+
+        assertEquals(2, prepared.faces());
+        assertTrue(prepared.square().contains(near) && prepared.square().contains(far),
+                "both faces within " + prepared.square() + ": " + near + ", " + far);
+    }
+
+    @Test
     void anObjectSetAndAPhotoWithoutAFaceAreCutAtTheCentre() throws Exception {
         place(1600, 1200, 100, 300, 1.5, "wide.jpg");
         ImagePreparer.Prepared object = preparer.prepare(dir.resolve("wide.jpg"), dir.resolve("object.jpg"),
