@@ -189,11 +189,13 @@ final class OpenCvPhotos {
      */
     private static Mat scaled(Mat image, double scale) {
         Mat scaled = new Mat();
-        Size size = new Size((int) Math.round(image.cols() * scale), (int) Math.round(image.rows() * scale));
-        int factor = (int) Math.floor(1 / scale);
         if (scale >= 1.0) {
             image.copyTo(scaled);
-        } else if (factor < 2) {
+            return scaled;
+        }
+        Size size = new Size((int) Math.round(image.cols() * scale), (int) Math.round(image.rows() * scale));
+        int factor = (int) Math.floor(1 / scale);
+        if (factor < 2) {
             resize(image, scaled, size, 0, 0, INTER_AREA);
         } else {
             try (Mat averaged = new Mat()) {

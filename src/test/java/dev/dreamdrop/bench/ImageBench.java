@@ -210,17 +210,13 @@ final class ImageBench {
             photos.forEach(photo -> attention.add(photo.toString()));
             vips.add(Timed.run(attention, work));
         }
-        double ours = Stats.median(perPhoto(dreamDrop, photos.size(), Timed::wallSeconds)) * 1000;
-        double theirs = Stats.median(perPhoto(vips, photos.size(), Timed::wallSeconds)) * 1000;
         String label = "face-aware preparation of a person's phone photos (" + photos.size() + " of 12 MP), per photo";
-        report.add(label + ": wall time", Stats.spread(perPhoto(dreamDrop, photos.size(), t -> t.wallSeconds() * 1000),
-                        "%.0f ms"), "vipsthumbnail --smartcrop attention " + Stats.spread(perPhoto(vips, photos.size(),
-                        t -> t.wallSeconds() * 1000), "%.0f ms"), ratio(ours, theirs),
-                "1.0x of vipsthumbnail or less", ours <= theirs);
-        report.add(label + ": CPU time", Stats.spread(perPhoto(dreamDrop, photos.size(), t -> t.cpuSeconds() * 1000),
-                "%.0f ms"), "vipsthumbnail --smartcrop attention " + Stats.spread(perPhoto(vips, photos.size(),
-                t -> t.cpuSeconds() * 1000), "%.0f ms"), ratio(Stats.median(perPhoto(dreamDrop, photos.size(),
-                Timed::cpuSeconds)), Stats.median(perPhoto(vips, photos.size(), Timed::cpuSeconds))), "");
+        String vipsName = "vipsthumbnail --smartcrop attention ";
+        Comparison wall = Comparison.of(dreamDrop, vips, photos.size(), Timed::wallSeconds);
+        report.add(label + ": wall time", wall.ours(), vipsName + wall.reference(), wall.ratio(),
+                "1.0x of vipsthumbnail or less", wall.oursMs() <= wall.referenceMs());
+        Comparison cpu = Comparison.of(dreamDrop, vips, photos.size(), Timed::cpuSeconds);
+        report.add(label + ": CPU time", cpu.ours(), vipsName + cpu.reference(), cpu.ratio(), "");
     }
 
     /**
@@ -253,12 +249,21 @@ final class ImageBench {
             }
             libheif.add(Timed.run(List.of("sh", "-c", script + "true"), work));
         }
-        String label = "HEIC of 12 MP (one HEVC image each, " + heics.size() + " photos), per photo";
-        report.add(label + ": wall time", Stats.spread(perPhoto(dreamDrop, heics.size(), t -> t.wallSeconds() * 1000),
-                        "%.0f ms"), "heif-convert (whole photo to JPEG) " + Stats.spread(perPhoto(libheif,
-                        heics.size(), t -> t.wallSeconds() * 1000), "%.0f ms"),
-                ratio(Stats.median(perPhoto(dreamDrop, heics.size(), Timed::wallSeconds)),
-                        Stats.median(perPhoto(libheif, heics.size(), Timed::wallSeconds))), "");
+        Comparison wall = Comparison.of(dreamDrop, libheif, heics.size(), Timed::wallSeconds);
+        report.add("HEIC of 12 MP (one HEVC image each, " + heics.size() + " photos), per photo: wall time",
+                wall.ours(), "heif-convert (whole photo to JPEG) " + wall.reference(), wall.ratio(), "");
+    }
+
+    /** DreamDrop's runs beside a reference's, per photo: each one's spread in ms, and the ratio of their medians. */
+    private record Comparison(String ours, String reference, String ratio, double oursMs, double referenceMs) {
+
+        static Comparison of(List<Timed> ours, List<Timed> reference, int photos, ToDoubleFunction<Timed> seconds) {
+            List<Double> oursMs = perPhoto(ours, photos, run -> seconds.applyAsDouble(run) * 1000);
+            List<Double> referenceMs = perPhoto(reference, photos, run -> seconds.applyAsDouble(run) * 1000);
+            return new Comparison(Stats.spread(oursMs, "%.0f ms"), Stats.spread(referenceMs, "%.0f ms"),
+                    ImageBench.ratio(Stats.median(oursMs), Stats.median(referenceMs)), Stats.median(oursMs),
+                    Stats.median(referenceMs));
+        }
     }
 
     /** DreamDrop's preparation (PrepareBatch) as the intake prepares a person set: around the face, a photo a core. */

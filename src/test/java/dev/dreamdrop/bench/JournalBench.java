@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * The journal's H2 file as real sets go through it: {@code batches} drops of {@code perBatch} sets of 8 photos, each
  * set run to model_ready by the sandbox (its statuses, outbox rows routed, thumbnails, contact sheet, sample images),
- * the file's size read after each batch has been handled, while DreamDrop runs (and compacts it).
+ * the file's size read after each batch has been handled, while DreamDrop runs.
  */
 final class JournalBench {
 
@@ -63,7 +63,7 @@ final class JournalBench {
                     sizes.get(batch) >> 20), "-", "-", "");
         }
         report.note("Journal: " + batches + " drops of " + perBatch + " sets of 8 photos (training_type null) into one"
-                + " DreamDrop (-Xmx512m, shipped settings, so the file is compacted every minute while it runs), each"
+                + " DreamDrop (-Xmx512m, shipped settings), each"
                 + " drop handled to the end (every training at model_ready, its statuses routed, its samples fetched)"
                 + " before the next; the file's size read then, while DreamDrop runs.");
     }

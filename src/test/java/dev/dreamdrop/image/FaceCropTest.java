@@ -63,15 +63,10 @@ class FaceCropTest {
         BufferedImage frame = background(2000, 1000);
         Rectangle left = draw(frame, 250, 200, 1.2);
         Rectangle right = draw(frame, 1000, 150, 1.2);
-        Path photo = dir.resolve("couple.jpg");
-        TestPhotos.writeJpeg(frame, photo, false);
 
-        ImagePreparer.Prepared prepared = preparer.prepare(photo, dir.resolve("out.jpg"), ImagePreparer.Crop.TWO_FACES);
+        Path photo = assertCutAroundBoth(frame, left, right);
+
         ImagePreparer.Prepared single = preparer.prepare(photo, dir.resolve("one.jpg"), ImagePreparer.Crop.ONE_FACE);
-
-        assertEquals(2, prepared.faces());
-        assertTrue(prepared.square().contains(left) && prepared.square().contains(right),
-                "both faces within " + prepared.square() + ": " + left + ", " + right);
         assertFalse(single.square().contains(left) && single.square().contains(right),
                 "a one-person crop is around one face: " + single.square());
     }
@@ -82,14 +77,19 @@ class FaceCropTest {
         BufferedImage frame = background(4000, 3000);
         Rectangle near = draw(frame, 100, 100, 5.0);
         Rectangle far = draw(frame, 3100, 800, 1.6);
-        Path photo = dir.resolve("couple-far.jpg");
+
+        assertCutAroundBoth(frame, near, far);
+    }
+
+    /** Cuts {@code frame}, saved as a JPEG, around a couple's faces: both are found and within the square. */
+    private Path assertCutAroundBoth(BufferedImage frame, Rectangle first, Rectangle second) throws Exception {
+        Path photo = dir.resolve("couple.jpg");
         TestPhotos.writeJpeg(frame, photo, false);
-
         ImagePreparer.Prepared prepared = preparer.prepare(photo, dir.resolve("out.jpg"), ImagePreparer.Crop.TWO_FACES);
-
         assertEquals(2, prepared.faces());
-        assertTrue(prepared.square().contains(near) && prepared.square().contains(far),
-                "both faces within " + prepared.square() + ": " + near + ", " + far);
+        assertTrue(prepared.square().contains(first) && prepared.square().contains(second),
+                "both faces within " + prepared.square() + ": " + first + ", " + second);
+        return photo;
     }
 
     @Test
