@@ -262,6 +262,7 @@ public class DreamDropConfiguration implements CamelConfiguration {
         addStartupListener(context, journalStartup);
         registry.bind("statusEvents", events);
         registry.bind("eventOutbox", eventOutbox);
+        JournalConfiguration.bind(settings, registry, dataSource, metrics);
         RetentionConfiguration.bind(settings, registry, erasures, journal, new RetentionConfiguration.Stores(jobPhotos,
                 vendor.uploads(), outbox, samples.store(), eventOutbox), setSources, hostedImages, contactSheets,
                 metrics);

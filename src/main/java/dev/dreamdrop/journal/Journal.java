@@ -62,13 +62,15 @@ public class Journal {
             String vendor = c.getMetaData().getDatabaseProductName();
             if ("H2".equals(vendor)) {
                 // H2 otherwise writes commits to its file up to a second late, and a killed process would
-                // forget claims and submissions it had already acted on
+                // forget claims and submissions it had already acted on. H2 then has no background writer, whose
+                // upkeep of the file JournalFile does instead
                 s.execute("SET WRITE_DELAY 0");
             }
             Flyway.configure(Journal.class.getClassLoader())
                     .dataSource(dataSource)
                     .locations("classpath:db/migration/common")
-                    .placeholders(Map.of("bytes", "H2".equals(vendor) ? "VARBINARY(262144)" : "BYTEA"))
+                    // images: H2 keeps a BLOB beside the table's rows, written once (V12__images_beside_the_rows)
+                    .placeholders(Map.of("bytes", "H2".equals(vendor) ? "BLOB" : "BYTEA"))
                     .baselineOnMigrate(true)
                     .baselineVersion("0")
                     .load()

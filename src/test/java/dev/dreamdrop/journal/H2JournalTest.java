@@ -1,5 +1,6 @@
 package dev.dreamdrop.journal;
 
+import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
@@ -9,8 +10,10 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class H2JournalTest extends JournalTest {
@@ -50,7 +53,36 @@ class H2JournalTest extends JournalTest {
                     versions.add(rs.getString(1));
                 }
             }
-            assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"), versions, "taken as version 0, then migrated");
+            assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"), versions, "taken as version 0, then migrated");
+        }
+    }
+
+    @Test
+    void imagesOfAJournalFromBeforeBlobsAreKeptBesideTheRows() throws Exception {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL(databaseUrl());
+        dataSource.setUser("sa");
+        // the journal as version 11 made it: images inside the tables' pages
+        Flyway.configure(Journal.class.getClassLoader()).dataSource(dataSource)
+                .locations("classpath:db/migration/common").placeholders(Map.of("bytes", "VARBINARY(262144)"))
+                .target("11").load().migrate();
+        Journal journal = new Journal(dataSource, "a");
+        String job = journal.claim("folder", "alex", "fp").orElseThrow().id();
+        byte[] thumbnail = new byte[5_000];
+        thumbnail[4_999] = 42;
+        journal.storeThumbnails(job, List.of(thumbnail));
+
+        journal.migrate();
+
+        assertArrayEquals(thumbnail, journal.thumbnails(job).get(0), "the thumbnail is kept");
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS"
+                     + " WHERE COLUMN_NAME IN ('JPEG', 'PREVIEW') ORDER BY TABLE_NAME")) {
+            List<String> types = new ArrayList<>();
+            while (rs.next()) {
+                types.add(rs.getString(1));
+            }
+            assertEquals(List.of("BINARY LARGE OBJECT", "BINARY LARGE OBJECT", "BINARY LARGE OBJECT"), types);
         }
     }
 }
