@@ -76,9 +76,12 @@ public class JournalFile {
                     // moves only into space whose retention time has passed, so never over a chunk just rewritten
                     chunks.compactMoveChunks(100, STEP_BYTES, store);
                 } while (rewritten && System.nanoTime() - stopAt < 0);
-                LOG.info("Journal file compacted in {} ms: {} MB of which {}% live, now {} MB of which {}% live",
-                        (System.nanoTime() - start) / 1_000_000, megabytes(before), live, megabytes(file.size()),
-                        liveShare(file));
+                // space is given back only once its retention time has passed: a run may find nothing to give yet
+                if (file.size() < before) {
+                    LOG.info("Journal file compacted in {} ms: {} MB of which {}% live, now {} MB of which {}% live",
+                            (System.nanoTime() - start) / 1_000_000, megabytes(before), live, megabytes(file.size()),
+                            liveShare(file));
+                }
             }
             size.set(file.size());
             return size.get();

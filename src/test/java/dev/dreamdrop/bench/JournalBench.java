@@ -7,6 +7,10 @@ import dev.dreamdrop.testing.RunningDreamDrop;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +23,9 @@ import java.util.Set;
  * the file's size read after each batch has been handled, while DreamDrop runs.
  */
 final class JournalBench {
+
+    /** Long enough for the journal's upkeep (every minute) to give back what H2 freed 45 s before it. */
+    private static final Duration IDLE = Duration.ofMinutes(2);
 
     private final Path work;
     private final int batches;
@@ -36,6 +43,7 @@ final class JournalBench {
         Path data = work.resolve("journal");
         LocalFiles.deleteTree(data);
         List<Long> sizes = new ArrayList<>();
+        long idle;
         try (TrainingApiSandbox sandbox = TrainingApiSandbox.start(0, Set.of(RunningDreamDrop.API_KEY), Duration.ZERO);
              DreamDropProcess dreamDrop = DreamDropProcess.start(data, sandbox, "512m", Map.of())) {
             dreamDrop.awaitReady(Duration.ofSeconds(60));
@@ -55,16 +63,47 @@ final class JournalBench {
             }
             report.expect("trainings started for the journal's sets", (long) batches * perBatch,
                     sandbox.trainingIds().size());
+            Thread.sleep(IDLE.toMillis());
+            idle = Files.size(data.resolve("journal.mv.db"));
+            System.out.printf("  %d minutes idle: journal file %,d bytes%n", IDLE.toMinutes(), idle);
         }
+        long compacted = compactedByH2(data.resolve("journal.mv.db"));
+        int all = batches * perBatch;
+        String reference = String.format("the same journal compacted by H2 (SHUTDOWN COMPACT) once DreamDrop stopped:"
+                + " %s", perSet(compacted, all));
         for (int batch : List.of(0, batches - 1)) {
             int sets = (batch + 1) * perBatch;
-            report.add(String.format("the journal's H2 file after %,d real sets, each to model_ready: bytes per set",
-                    sets), String.format("%.0f KB (%,d MB in all)", sizes.get(batch) / 1024.0 / sets,
-                    sizes.get(batch) >> 20), "-", "-", "");
+            report.add(String.format("the journal's H2 file after %,d real sets, each to model_ready, while DreamDrop"
+                    + " runs: bytes per set", sets), perSet(sizes.get(batch), sets),
+                    batch == batches - 1 ? reference : "-", batch == batches - 1 ? ratio(sizes.get(batch), compacted)
+                            : "-", "");
         }
+        report.add(String.format("the journal's H2 file after %,d real sets and %s idle: bytes per set", all, IDLE.toMinutes() + " minutes"),
+                perSet(idle, all), reference, ratio(idle, compacted), "");
         report.note("Journal: " + batches + " drops of " + perBatch + " sets of 8 photos (training_type null) into one"
                 + " DreamDrop (-Xmx512m, shipped settings), each"
                 + " drop handled to the end (every training at model_ready, its statuses routed, its samples fetched)"
-                + " before the next; the file's size read then, while DreamDrop runs.");
+                + " before the next; the file's size read then, while DreamDrop runs, and again after " + IDLE.toMinutes() + " minutes"
+                + " without sets. The reference is the data the file holds: the file once DreamDrop stopped, rewritten"
+                + " whole by H2's SHUTDOWN COMPACT.");
+    }
+
+    private static String perSet(long bytes, int sets) {
+        return String.format("%.0f KB (%,d MB in all)", bytes / 1024.0 / sets, bytes >> 20);
+    }
+
+    private static String ratio(long bytes, long reference) {
+        return String.format("%.2fx", (double) bytes / reference);
+    }
+
+    /** The size of the H2 file at {@code file} once H2 has rewritten it whole (a copy of it). */
+    private static long compactedByH2(Path file) throws Exception {
+        Path copy = file.resolveSibling("compacted.mv.db");
+        Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+        String url = "jdbc:h2:file:" + copy.toString().replaceFirst("\\.mv\\.db$", "");
+        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement s = c.createStatement()) {
+            s.execute("SHUTDOWN COMPACT");
+        }
+        return Files.size(copy);
     }
 }
