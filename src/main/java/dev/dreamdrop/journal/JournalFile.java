@@ -70,12 +70,15 @@ public class JournalFile {
                 long before = file.size();
                 long start = System.nanoTime();
                 long stopAt = start + maxTime.toNanos();
-                boolean rewritten;
+                boolean progress;
                 do {
-                    rewritten = store.compact(CHUNKS_FILLED, STEP_BYTES);
+                    boolean rewritten = store.compact(CHUNKS_FILLED, STEP_BYTES);
+                    long length = file.size();
+                    int filled = file.getFillRate();
                     // moves only into space whose retention time has passed, so never over a chunk just rewritten
                     chunks.compactMoveChunks(100, STEP_BYTES, store);
-                } while (rewritten && System.nanoTime() - stopAt < 0);
+                    progress = rewritten || file.size() < length || file.getFillRate() > filled;
+                } while (progress && System.nanoTime() - stopAt < 0);
                 // space is given back only once its retention time has passed: a run may find nothing to give yet
                 if (file.size() < before) {
                     LOG.info("Journal file compacted in {} ms: {} MB of which {}% live, now {} MB of which {}% live",
