@@ -246,12 +246,16 @@ public class Journal {
         }
     }
 
-    /** Jobs submitted (or maybe submitted) whose training has not ended, oldest first. */
+    /**
+     * Jobs submitted (or maybe submitted) whose training has not ended, oldest first; not those being erased: their
+     * erasure cancels the training and records it cancelled, which the API, asked meanwhile, reports as failed.
+     */
     public List<Job> unfinishedTrainings() {
         List<String> training = TrainingStatus.UNFINISHED.stream().filter(status -> !status.equals(TrainingStatus.CLAIMED)
                 && !status.equals(TrainingStatus.SUBMITTING)).toList();
-        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN (" + Sql.placeholders(training.size())
-                + ") ORDER BY created_at", training.toArray());
+        return queryJobs("SELECT " + JOB_COLUMNS + " FROM jobs j WHERE status IN (" + Sql.placeholders(training.size())
+                + ") AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.job_id = j.id AND e.state <> 'done')"
+                + " ORDER BY created_at", training.toArray());
     }
 
     /** The newest job made from a set of this name and source. */

@@ -365,6 +365,23 @@ abstract class JournalTest {
     }
 
     @Test
+    void aTrainingBeingErasedIsNotFollowedUntilItsErasureIsDone() {
+        Job erased = journal.claim("folder", "alex", "fp1").orElseThrow();
+        journal.markSubmitted(erased.id(), "T1", "deploying_gpu", "");
+        Job kept = journal.claim("folder", "bo", "fp2").orElseThrow();
+        journal.markSubmitted(kept.id(), "T2", "deploying_gpu", "");
+        Erasures erasures = new Erasures(pool, journal, new Reservations("replica-a", Duration.ofSeconds(30)),
+                jobId -> 0, 2, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+
+        erasures.request(erased.id(), Erasures.EVERYTHING);
+
+        assertEquals(List.of(kept.id()), journal.unfinishedTrainings().stream().map(Job::id).toList());
+        erasures.done(erasures.due().get(0));
+        assertEquals(List.of(erased.id(), kept.id()), journal.unfinishedTrainings().stream().map(Job::id).toList(),
+                "its cancel refused (the training had ended), it is followed again to its end");
+    }
+
+    @Test
     void theResultsOfJobsEndedBeforeTheirRetentionAreAskedForOnceAndOnlyTheirs() {
         Job ended = journal.claim("folder", "old", "fp1").orElseThrow();
         journal.fail(ended.id(), TrainingStatus.REJECTED, "intake", "no photos");
