@@ -9,6 +9,7 @@ import org.h2.mvstore.RandomAccessStore;
 import org.h2.mvstore.db.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -36,6 +37,8 @@ public class JournalFile {
     private static final int CHUNKS_FILLED = 90;
     /** Bytes rewritten, or moved, in one step; the steps are repeated within the time allowed. */
     private static final int STEP_BYTES = 16 << 20;
+    /** Space given back that an operator is told of; less is logged at DEBUG (a small journal shrinks every run). */
+    private static final long WORTH_TELLING_BYTES = 10L << 20;
 
     private final DataSource dataSource;
     private final int compactBelow;
@@ -80,8 +83,10 @@ public class JournalFile {
                     progress = rewritten || file.size() < length || file.getFillRate() > filled;
                 } while (progress && System.nanoTime() - stopAt < 0);
                 // space is given back only once its retention time has passed: a run may find nothing to give yet
-                if (file.size() < before) {
-                    LOG.info("Journal file compacted in {} ms: {} MB of which {}% live, now {} MB of which {}% live",
+                long givenBack = before - file.size();
+                if (givenBack > 0) {
+                    LOG.atLevel(givenBack >= WORTH_TELLING_BYTES ? Level.INFO : Level.DEBUG).log(
+                            "Journal file compacted in {} ms: {} MB of which {}% live, now {} MB of which {}% live",
                             (System.nanoTime() - start) / 1_000_000, megabytes(before), live, megabytes(file.size()),
                             liveShare(file));
                 }
