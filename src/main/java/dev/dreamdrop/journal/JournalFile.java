@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The file of a journal kept in H2 (dreamdrop.db.url jdbc:h2:file:), kept close to the size of the data it holds.
+ * The file of a journal kept in H2 (dreamdrop.db.url jdbc:h2:file:), kept to about twice the data it holds.
  *
  * <p>H2 writes every change to a new place in its file. Its background writer keeps the file in shape: it rewrites
  * the chunks that hold little live data, moves chunks into the gaps left and shortens the file. The journal turns that

@@ -41,6 +41,7 @@ final class JournalBench {
 
     void run(List<Path> photos) throws Exception {
         Path data = work.resolve("journal");
+        Path file = data.resolve("journal.mv.db");
         LocalFiles.deleteTree(data);
         List<Long> sizes = new ArrayList<>();
         long idle;
@@ -58,34 +59,32 @@ final class JournalBench {
                 }
                 IntakeBench.awaitRequests(sandbox, (batch + 1) * perBatch, Duration.ofMinutes(30));
                 IntakeBench.awaitQuiet(sandbox);
-                sizes.add(Files.size(data.resolve("journal.mv.db")));
+                sizes.add(Files.size(file));
                 System.out.printf("  %,d sets: journal file %,d bytes%n", (batch + 1) * perBatch, sizes.get(batch));
             }
             report.expect("trainings started for the journal's sets", (long) batches * perBatch,
                     sandbox.trainingIds().size());
             Thread.sleep(IDLE.toMillis());
-            idle = Files.size(data.resolve("journal.mv.db"));
+            idle = Files.size(file);
             System.out.printf("  %d minutes idle: journal file %,d bytes%n", IDLE.toMinutes(), idle);
         }
-        long compacted = compactedByH2(data.resolve("journal.mv.db"));
+        long compacted = compactedByH2(file);
         int all = batches * perBatch;
-        String reference = String.format("the same journal compacted by H2 (SHUTDOWN COMPACT) once DreamDrop stopped:"
-                + " %s", perSet(compacted, all));
-        for (int batch : List.of(0, batches - 1)) {
-            int sets = (batch + 1) * perBatch;
-            report.add(String.format("the journal's H2 file after %,d real sets, each to model_ready, while DreamDrop"
-                    + " runs: bytes per set", sets), perSet(sizes.get(batch), sets),
-                    batch == batches - 1 ? reference : "-", batch == batches - 1 ? ratio(sizes.get(batch), compacted)
-                            : "-", "");
-        }
+        String reference = "the same journal compacted by H2 (SHUTDOWN COMPACT) once DreamDrop stopped: "
+                + perSet(compacted, all);
+        String whileRunning = "the journal's H2 file after %,d real sets, each to model_ready, while DreamDrop runs:"
+                + " bytes per set";
+        report.add(String.format(whileRunning, perBatch), perSet(sizes.get(0), perBatch), "-", "-", "");
+        report.add(String.format(whileRunning, all), perSet(sizes.get(batches - 1), all), reference,
+                ratio(sizes.get(batches - 1), compacted), "");
         report.add(String.format("the journal's H2 file after %,d real sets and %d minutes idle: bytes per set", all,
                 IDLE.toMinutes()), perSet(idle, all), reference, ratio(idle, compacted), "");
         report.note("Journal: " + batches + " drops of " + perBatch + " sets of 8 photos (training_type null) into one"
-                + " DreamDrop (-Xmx512m, shipped settings), each"
-                + " drop handled to the end (every training at model_ready, its statuses routed, its samples fetched)"
-                + " before the next; the file's size read then, while DreamDrop runs, and again after "
-                + IDLE.toMinutes() + " minutes without sets. The reference is the data the file holds: the file once DreamDrop stopped, rewritten"
-                + " whole by H2's SHUTDOWN COMPACT.");
+                + " DreamDrop (-Xmx512m, shipped settings), each drop handled to the end (every training at"
+                + " model_ready, its statuses routed, its samples fetched) before the next; the file's size read then,"
+                + " while DreamDrop runs, and again after " + IDLE.toMinutes() + " minutes without sets. The reference"
+                + " is the data the file holds: the file once DreamDrop stopped, rewritten whole by H2's SHUTDOWN"
+                + " COMPACT.");
     }
 
     private static String perSet(long bytes, int sets) {

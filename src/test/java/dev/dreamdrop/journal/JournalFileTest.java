@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -46,7 +45,7 @@ class JournalFileTest {
         for (int i = 0; i < jobs.length; i++) {
             insertSheet(dataSource, jobs[i], i);
         }
-        execute(dataSource, "DELETE FROM contact_sheets WHERE job_id <> '" + jobs[jobs.length - 1] + "'");
+        Sql.update(dataSource, "sheets", "DELETE FROM contact_sheets WHERE job_id <> ?", jobs[jobs.length - 1]);
         Thread.sleep(1100);
         long sparse = Files.size(file);
         assertTrue(sparse > 40_000_000, "the journal's file holds 0.1 MB of sheets in " + sparse + " bytes");
@@ -57,7 +56,7 @@ class JournalFileTest {
             while (writing.get()) {
                 journal.heartbeat();
                 insertSheet(dataSource, jobs[written % 300], written);
-                execute(dataSource, "DELETE FROM contact_sheets WHERE job_id = '" + jobs[written % 300] + "'");
+                Sql.update(dataSource, "sheet", "DELETE FROM contact_sheets WHERE job_id = ?", jobs[written % 300]);
                 written++;
             }
             return written;
@@ -105,22 +104,7 @@ class JournalFileTest {
     }
 
     private static void insertSheet(JdbcDataSource dataSource, String jobId, int seed) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO contact_sheets (job_id, jpeg) VALUES (?, ?)")) {
-            insert.setString(1, jobId);
-            insert.setBytes(2, sheet(seed));
-            insert.executeUpdate();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void execute(JdbcDataSource dataSource, String sql) {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.executeUpdate(sql);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        Sql.update(dataSource, "sheet", "INSERT INTO contact_sheets (job_id, jpeg) VALUES (?, ?)", jobId, sheet(seed));
     }
 
     private static List<String> sheetsKept(JdbcDataSource dataSource) throws Exception {
